@@ -1,0 +1,37 @@
+// Chaincode interface and the registry of chaincodes compiled into the node.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chaincode/shim/stub.h"
+
+namespace milk::chaincode {
+
+// Implementations must be deterministic and stateless between calls (all state goes through
+// the stub), so one instance may serve concurrent simulations.
+class Chaincode {
+ public:
+  virtual ~Chaincode() = default;
+  // Called once, in the genesis block's config, with ChaincodeDefinition.init_args.
+  virtual milkpb::Response Init(Stub& stub) = 0;
+  virtual milkpb::Response Invoke(Stub& stub) = 0;
+};
+
+// Name -> chaincode. Filled at start-up, read-only afterwards (then thread-safe).
+class Registry {
+ public:
+  // REQUIRES: name not yet registered.
+  void Register(const std::string& name, std::shared_ptr<Chaincode> chaincode);
+  // nullptr when unknown.
+  Chaincode* Find(const std::string& name) const;
+  std::vector<std::string> Names() const;
+
+ private:
+  std::map<std::string, std::shared_ptr<Chaincode>> chaincodes_;
+};
+
+}  // namespace milk::chaincode

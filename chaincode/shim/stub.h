@@ -1,0 +1,77 @@
+// The Fabric-style stub: everything a chaincode may see of the world (ARCHITECTURE.md section 6).
+// Chaincode sees only this, never node internals. There is no clock but GetTxTimestamp and no
+// randomness: execution is a pure function of (state, proposal), so every peer agrees.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "chaincode/shim/state.h"
+#include "crypto/identity.h"
+#include "crypto/status.h"
+#include "milk/ledger.pb.h"
+
+namespace milk::chaincode {
+
+// Bounds a chaincode call cannot exceed; exceeding one fails the call with kResourceExhausted.
+inline constexpr size_t kKeyBytesMax = 1024;           // keys are names, not data
+inline constexpr size_t kValueBytesMax = 1u << 20;     // 1 MiB: a value is one record
+inline constexpr size_t kRangeResultsMax = 10000;      // a range read is re-checked at validation
+inline constexpr size_t kEventsMax = 16;               // events per transaction
+inline constexpr size_t kEventPayloadBytesMax = 64u << 10;
+inline constexpr int kInvokeDepthMax = 8;              // nested InvokeChaincode calls
+
+struct KV {
+  std::string key;
+  std::string value;
+};
+
+class Stub {
+ public:
+  virtual ~Stub() = default;
+
+  // Reads see this transaction's own earlier writes; otherwise the committed snapshot, and the
+  // key and its version go into the read set.
+  virtual Result<std::optional<std::string>> GetState(const std::string& key) = 0;
+  virtual Status PutState(const std::string& key, std::string value) = 0;
+  virtual Status DelState(const std::string& key) = 0;
+  // Committed keys in [start, end) (end empty = to the end), at most kRangeResultsMax. Does not
+  // include this transaction's own writes. Recorded for the phantom check at validation.
+  virtual Result<std::vector<KV>> GetStateByRange(const std::string& start,
+                                                  const std::string& end) = 0;
+  virtual Result<std::vector<KV>> GetStateByPartialCompositeKey(
+      const std::string& object_type, const std::vector<std::string>& attributes) = 0;
+  // Committed history, oldest first; not part of the read set (as in Fabric).
+  virtual Result<std::vector<HistoryEntry>> GetHistoryForKey(const std::string& key) = 0;
+
+  virtual const std::string& GetTxID() const = 0;
+  virtual const std::string& GetChainID() const = 0;
+  virtual const crypto::IdentityInfo& GetCreator() const = 0;
+  virtual int64_t GetTxTimestamp() const = 0;  // the proposal's timestamp, Unix ms
+  virtual const std::string& GetFunction() const = 0;
+  virtual const std::vector<std::string>& GetArgs() const = 0;  // arguments after the function
+
+  virtual Status SetEvent(const std::string& name, std::string payload) = 0;
+  // Calls another chaincode on the same chain inside this transaction; its reads and writes join
+  // this transaction's read/write set under that chaincode's namespace.
+  virtual milkpb::Response InvokeChaincode(const std::string& chaincode,
+                                           const std::string& function,
+                                           const std::vector<std::string>& args) = 0;
+};
+
+// Composite keys as in Fabric: "\x00" objectType "\x00" attr1 "\x00" ... attrN "\x00".
+// kInvalidArgument when a part is empty (the object type) or contains "\x00".
+Result<std::string> CreateCompositeKey(const std::string& object_type,
+                                       const std::vector<std::string>& attributes);
+Result<std::pair<std::string, std::vector<std::string>>> SplitCompositeKey(const std::string& key);
+
+// Response helpers. Status codes follow HTTP: 200 OK, 400 the caller's fault, 500 ours.
+milkpb::Response Success(std::string payload = "");
+milkpb::Response Error(int32_t status, std::string message);
+inline milkpb::Response BadRequest(std::string message) { return Error(400, std::move(message)); }
+inline milkpb::Response Forbidden(std::string message) { return Error(403, std::move(message)); }
+
+}  // namespace milk::chaincode
