@@ -2,7 +2,7 @@
 //   leaf hash  = SHA-256(0x00 || leaf bytes)
 //   inner node = SHA-256(0x01 || left || right)
 //   a tree of n > 1 leaves splits at k, the largest power of two < n; empty tree = SHA-256("").
-// Documented in docs/block_format.md.
+// Defined in docs/crypto.md; blocks use it for their data hash (docs/block_format.md).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +28,9 @@ struct MerkleProof {
 // REQUIRES: index < leaf_hashes.size().
 MerkleProof MerkleInclusionProof(const std::vector<std::string>& leaf_hashes, uint64_t index);
 // True when leaf_hash at proof.index is in the tree of proof.tree_size leaves with this root.
+// False (never a crash) for any malformed proof. A path does not commit to the tree size by
+// itself (sizes that put the leaf at the same left/right turns verify alike), so tree_size must
+// come from the same trusted place as the root, e.g. the block holding both.
 bool VerifyMerkleInclusion(std::string_view root, std::string_view leaf_hash,
                            const MerkleProof& proof);
 

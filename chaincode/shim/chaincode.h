@@ -24,7 +24,8 @@ class Chaincode {
 // Name -> chaincode. Filled at start-up, read-only afterwards (then thread-safe).
 class Registry {
  public:
-  // REQUIRES: name not yet registered.
+  // REQUIRES: name non-empty valid UTF-8 and not yet registered; chaincode non-null (checked: a
+  // duplicate is a start-up bug, not an input error).
   void Register(const std::string& name, std::shared_ptr<Chaincode> chaincode);
   // nullptr when unknown.
   Chaincode* Find(const std::string& name) const;

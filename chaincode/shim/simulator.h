@@ -31,7 +31,11 @@ struct SimulationResult {
 };
 
 // Runs Invoke (or Init when init is true). Never throws: a chaincode exception or an unknown
-// chaincode becomes a 500 or 404 response. A shim bound breached is a 413 response.
+// chaincode becomes a 500 or 404 response. A shim bound breached is a 413 response and a failing
+// StateReader a 500 response, whatever the chaincode then returned. A nested InvokeChaincode that
+// fails has its writes and events undone but its reads kept. Deterministic: the same state,
+// context and chaincodes give byte-identical results. Thread-safe when state is and the chaincodes
+// are stateless (chaincode.h); state must be a consistent snapshot for the whole call.
 SimulationResult Simulate(const Registry& registry, StateReader& state, const TxContext& context,
                           bool init = false);
 

@@ -16,13 +16,21 @@
 
 namespace milk::chaincode {
 
-// Bounds a chaincode call cannot exceed; exceeding one fails the call with kResourceExhausted.
+// Bounds a chaincode call cannot exceed; exceeding one fails the call with kResourceExhausted,
+// and the whole transaction then answers 413 whatever the chaincode returns (so a chaincode cannot
+// swallow the error and commit a partial result).
 inline constexpr size_t kKeyBytesMax = 1024;           // keys are names, not data
 inline constexpr size_t kValueBytesMax = 1u << 20;     // 1 MiB: a value is one record
 inline constexpr size_t kRangeResultsMax = 10000;      // a range read is re-checked at validation
 inline constexpr size_t kEventsMax = 16;               // events per transaction
 inline constexpr size_t kEventPayloadBytesMax = 64u << 10;
 inline constexpr int kInvokeDepthMax = 8;              // nested InvokeChaincode calls
+// Added with the simulator: every list a transaction can grow has a bound.
+inline constexpr size_t kReadKeysMax = 10000;   // distinct point reads: each is an MVCC check
+inline constexpr size_t kWriteKeysMax = 10000;  // distinct keys written: one commit batch each
+inline constexpr size_t kRangeQueriesMax = 64;  // each is re-executed at validation
+inline constexpr size_t kHistoryEntriesMax = 10000;  // GetHistoryForKey returns them all at once
+inline constexpr size_t kEventNameBytesMax = 256;    // a name is a label, not data
 
 struct KV {
   std::string key;
@@ -35,6 +43,9 @@ class Stub {
 
   // Reads see this transaction's own earlier writes; otherwise the committed snapshot, and the
   // key and its version go into the read set.
+  // Keys: non-empty valid UTF-8 (kInvalidArgument otherwise, see text.h), at most kKeyBytesMax
+  // bytes (kResourceExhausted otherwise).
+  // A failure of the state store is returned as is and makes the whole transaction answer 500.
   virtual Result<std::optional<std::string>> GetState(const std::string& key) = 0;
   virtual Status PutState(const std::string& key, std::string value) = 0;
   virtual Status DelState(const std::string& key) = 0;
@@ -54,6 +65,8 @@ class Stub {
   virtual const std::string& GetFunction() const = 0;
   virtual const std::vector<std::string>& GetArgs() const = 0;  // arguments after the function
 
+  // name: non-empty valid UTF-8 (kInvalidArgument); payload: any bytes. Recorded with the tx id
+  // and this chaincode's name, in call order; dropped if the transaction does not answer 200.
   virtual Status SetEvent(const std::string& name, std::string payload) = 0;
   // Calls another chaincode on the same chain inside this transaction; its reads and writes join
   // this transaction's read/write set under that chaincode's namespace.
@@ -63,10 +76,17 @@ class Stub {
 };
 
 // Composite keys as in Fabric: "\x00" objectType "\x00" attr1 "\x00" ... attrN "\x00".
-// kInvalidArgument when a part is empty (the object type) or contains "\x00".
+// kInvalidArgument when the object type is empty, or a part contains "\x00" or is not valid
+// UTF-8 (keys travel in proto string fields; see text.h). Attributes may be empty.
 Result<std::string> CreateCompositeKey(const std::string& object_type,
                                        const std::vector<std::string>& attributes);
 Result<std::pair<std::string, std::vector<std::string>>> SplitCompositeKey(const std::string& key);
+// The key range [start, end) holding exactly the composite keys that begin with object_type and
+// attributes: start is their common prefix (which ends in "\x00") and end is that prefix with its
+// last byte raised to "\x01", so every continuation of the prefix is inside and nothing else is
+// (in particular no key of a longer object type). Same errors as CreateCompositeKey.
+Result<std::pair<std::string, std::string>> PartialCompositeKeyRange(
+    const std::string& object_type, const std::vector<std::string>& attributes);
 
 // Response helpers. Status codes follow HTTP: 200 OK, 400 the caller's fault, 500 ours.
 milkpb::Response Success(std::string payload = "");

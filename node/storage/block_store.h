@@ -24,10 +24,18 @@ struct BlockPosition {
   bool operator==(const BlockPosition&) const = default;
 };
 
+// magic + length + checksum, in front of every payload.
+inline constexpr uint32_t kRecordHeaderBytes = 12;
+
 struct BlockLocation {
   BlockPosition position;  // where the record starts
   uint32_t length = 0;     // payload length
 };
+
+// The position right after a record.
+inline BlockPosition EndOf(const BlockLocation& location) {
+  return {location.position.segment, location.position.offset + kRecordHeaderBytes + location.length};
+}
 
 struct BlockStoreOptions {
   // A segment is closed at this size: small enough to copy and checksum quickly, large enough
@@ -42,20 +50,26 @@ struct BlockStoreOptions {
 
 class BlockStore {
  public:
-  // Opens or creates the store. Validates every record of the last segment; a torn tail (a final
-  // record cut short or failing its checksum and reaching end of file) is truncated and reported
-  // through truncated_bytes(). A bad record followed by more data is corruption: kDataLoss naming
-  // the segment and offset, and nothing is truncated.
+  // Opens or creates the store (and its directory). Validates every record of the last segment;
+  // a torn tail (a bad record - short header, bad magic, oversized length, payload past end of
+  // file or checksum mismatch - after which no intact record begins anywhere in the file) is
+  // truncated, fsynced and reported through truncated_bytes(). A bad record followed by an
+  // intact one is corruption: kDataLoss "<dir>/segment-000003.blk offset 12345: checksum
+  // mismatch", and nothing is truncated. Closed segments are checked when read, not here.
   static Result<std::unique_ptr<BlockStore>> Open(const std::string& dir,
                                                   const BlockStoreOptions& options);
   virtual ~BlockStore() = default;
 
-  // Appends one record; durable on return when options.sync.
+  // Appends one record; durable on return when options.sync. A block over record_bytes_max is
+  // kInvalidArgument. After a failed write or fsync that cannot be undone, every later Append
+  // fails: the file's durable contents are then unknown.
   virtual Result<BlockLocation> Append(std::string_view block_bytes) = 0;
-  // Reads and checksums one record. kDataLoss on checksum or framing mismatch, naming the place.
+  // Reads and checksums one record. kDataLoss on checksum or framing mismatch (or a length that
+  // differs from location.length), naming the place; kOutOfRange past end().
   virtual Result<std::string> Read(const BlockLocation& location) const = 0;
-  // Calls visit(location, payload) for every record from `from` to the end, in order, stopping
-  // early when visit returns false. Checksum failures are kDataLoss.
+  // Calls visit(location, payload) for every record from `from` to end() as it was when the
+  // scan began, in order, stopping early when visit returns false. Checksum failures are
+  // kDataLoss; `from` past end() is kOutOfRange. payload is valid only during the call.
   virtual Status Scan(
       BlockPosition from,
       const std::function<bool(const BlockLocation&, std::string_view)>& visit) const = 0;

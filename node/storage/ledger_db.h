@@ -68,7 +68,11 @@ class LedgerDb {
   virtual Result<std::optional<chaincode::VersionedValue>> GetState(const std::string& ns,
                                                                     const std::string& key) = 0;
   // A consistent read view at the current savepoint, usable for simulation and MVCC checks.
-  // It stays valid after later commits (it keeps reading the old view).
+  // It stays valid after later commits (it keeps reading the old view) and may outlive this
+  // LedgerDb (the database closes when the last snapshot is gone). Release it promptly: RocksDB
+  // keeps every version it can see, so a long-held snapshot holds disk space.
+  // Namespaces must be non-empty and free of 0x00 (kInvalidArgument otherwise); keys may hold
+  // any bytes.
   virtual std::unique_ptr<chaincode::StateReader> Snapshot() = 0;
 
   virtual Result<std::optional<Savepoint>> GetSavepoint() = 0;
@@ -77,6 +81,9 @@ class LedgerDb {
 
   // Atomically applies writes, history, indexes and the new savepoint.
   // REQUIRES: commit.number == current height (checked; kFailedPrecondition otherwise).
+  // Also checked, kInvalidArgument, nothing written: savepoint.height == number + 1, every
+  // write's namespace is valid and its version.block_number == number. A tx_id already indexed
+  // (a replay that validation marked invalid) keeps its first TxRecord.
   virtual Status CommitBlock(const BlockCommit& commit) = 0;
 };
 

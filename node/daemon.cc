@@ -1,0 +1,123 @@
+#include "node/daemon.h"
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+#include "chaincode/builtin.h"
+#include "crypto/key_files.h"
+#include "node/node.h"
+#include "node/ops/http_server.h"
+#include "node/ops/logging.h"
+#include "node/ops/node_config.h"
+#include "node/server/services.h"
+
+namespace milk::node {
+namespace {
+
+Result<Signer> LoadSigner(const ops::NodeConfig::Identity& identity, milkpb::Role role,
+                          const std::string& what) {
+  MILK_ASSIGN_OR_RETURN(crypto::KeyPair key, crypto::ReadSecretKeyFile(identity.key_file));
+  MILK_ASSIGN_OR_RETURN(milkpb::Certificate cert, crypto::ReadCertificateFile(identity.cert_file));
+  Signer signer{key, crypto::SerializeMemberIdentity(cert)};
+  MILK_ASSIGN_OR_RETURN(crypto::IdentityInfo info, crypto::ParseIdentity(signer.identity));
+  if (info.public_key != key.public_key) {
+    return InvalidArgument(what + " certificate " + identity.cert_file +
+                           " does not belong to key " + identity.key_file);
+  }
+  if (info.role != role) {
+    return InvalidArgument(what + " certificate " + identity.cert_file + " has role " +
+                           crypto::RoleName(info.role) + ", expected " + crypto::RoleName(role));
+  }
+  return signer;
+}
+
+Result<NodeOptions> BuildNodeOptions(const ops::NodeConfig& config) {
+  NodeOptions options;
+  options.data_dir = config.node.data_dir;
+  MILK_ASSIGN_OR_RETURN(options.peer, LoadSigner(config.node.identity, milkpb::PEER, "node.identity"));
+  if (!config.node.consenter_identity.key_file.empty()) {
+    MILK_ASSIGN_OR_RETURN(Signer consenter, LoadSigner(config.node.consenter_identity,
+                                                       milkpb::CONSENTER, "node.consenter_identity"));
+    options.consenter = std::move(consenter);
+  }
+  options.validation_threads = ops::EffectiveValidationThreads(config);
+  options.pending_submits_max = config.limits.pending_submits_max;
+  options.envelope_bytes_max = config.limits.grpc_message_bytes_max;
+  return options;
+}
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+void OnSignal(int signal) { g_stop_signal = signal; }
+
+Status WriteReadyFile(const std::string& path, int grpc_port, int ops_port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "{\"pid\":" << getpid() << ",\"grpc\":\"127.0.0.1:" << grpc_port
+        << "\",\"operations\":\"127.0.0.1:" << ops_port << "\"}\n";
+    if (!out) return IoError("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return IoError("cannot rename to " + path);
+  return Status::Ok();
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "milkd: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int RunDaemon(const DaemonOptions& daemon) {
+  auto config = ops::LoadNodeConfig(daemon.config_path, daemon.overrides);
+  if (!config.ok()) return Fail(config.status());
+  ops::InitLogging(config->log.level, config->log.format, config->node.name);
+  auto options = BuildNodeOptions(*config);
+  if (!options.ok()) return Fail(options.status());
+
+  static chaincode::Registry registry;
+  static bool registered = false;
+  if (!registered) {
+    chaincode::RegisterBuiltinChaincodes(registry);
+    registered = true;
+  }
+  ops::Registry metrics;
+  auto node = Node::Open(std::move(options).value(), registry, SystemClock::Instance(), metrics);
+  if (!node.ok()) return Fail(node.status());
+
+  RpcServerOptions rpc_options;
+  rpc_options.listen = config->listen.grpc;
+  rpc_options.message_bytes_max = static_cast<int>(config->limits.grpc_message_bytes_max);
+  auto rpc = RpcServer::Start(rpc_options, **node, metrics);
+  if (!rpc.ok()) return Fail(rpc.status());
+
+  Node* node_ptr = node->get();
+  ops::OpsServer ops_server(metrics, [node_ptr] {
+    ops::HealthReport report;
+    report.ok = node_ptr->Healthy();
+    report.json_body = report.ok ? "{\"status\":\"OK\"}" : "{\"status\":\"STOPPING\"}";
+    return report;
+  });
+  auto ops_port = ops_server.Start(config->listen.operations);
+  if (!ops_port.ok()) return Fail(ops_port.status());
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  ops::LogInfo("milkd serving", {{"grpc_port", std::to_string((*rpc)->port())},
+                                 {"operations_port", std::to_string(*ops_port)},
+                                 {"chains", std::to_string((*node)->ChainIds().size())}});
+  if (!daemon.ready_file.empty()) {
+    Status s = WriteReadyFile(daemon.ready_file, (*rpc)->port(), *ops_port);
+    if (!s.ok()) return Fail(s);
+  }
+  while (g_stop_signal == 0) usleep(100 * 1000);  // signal-safe: the handler only sets a flag
+  ops::LogInfo("milkd stopping", {{"signal", std::to_string(g_stop_signal)}});
+  (*node)->Stop();
+  (*rpc)->Shutdown();
+  ops_server.Stop();
+  return 0;
+}
+
+}  // namespace milk::node

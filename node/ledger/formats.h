@@ -1,0 +1,51 @@
+// The hashes and signed byte strings of the ledger, in one place, so the orderer, the committer,
+// clients and `milk ledger verify` agree byte for byte. Specified in docs/block_format.md (v1).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "milk/ledger.pb.h"
+
+namespace milk::ledger {
+
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr size_t kNonceBytes = 24;
+
+// hex(SHA-256(nonce || creator)), creator = serialized Identity.
+std::string ComputeTxId(std::string_view nonce, std::string_view creator);
+
+// SHA-256 over the fixed layout: "milk-block-header-v1" | u32 version | lp(chain_id) | u64 number
+// | lp(previous_hash) | lp(data_hash) | i64 timestamp_ms  (integers big-endian, lp = u32 length
+// prefix). Independent of protobuf serialization.
+std::string HeaderHash(const milkpb::BlockHeader& header);
+// Merkle root (crypto/merkle.h) over the serialized envelopes.
+std::string DataHash(const milkpb::BlockData& data);
+
+// What a creator signs for an envelope: one byte of EnvelopeType, then the payload.
+std::string EnvelopeSigningBytes(milkpb::EnvelopeType type, std::string_view payload);
+// What an endorser signs: the response payload, then the serialized endorser Identity.
+std::string EndorsementSigningBytes(std::string_view response_payload, std::string_view endorser);
+
+// One state write as it enters the commit hash.
+struct CommitWrite {
+  std::string_view ns;
+  std::string_view key;
+  bool is_delete = false;
+  std::string_view value;
+};
+
+// SHA-256 over: "milk-commit-v1" | lp(previous_commit_hash) | u64 block number |
+// lp(validation codes) | for each write in commit order: lp(ns) lp(key) u8 is_delete lp(value).
+std::string CommitHash(std::string_view previous_commit_hash, uint64_t block_number,
+                       std::string_view validation_codes, const std::vector<CommitWrite>& writes);
+
+// 32 zero bytes: previous hash of the genesis block and the commit hash before it.
+std::string ZeroHash();
+
+// The name of a validation code, e.g. "MVCC_READ_CONFLICT".
+std::string ValidationCodeName(uint32_t code);
+
+}  // namespace milk::ledger

@@ -1,0 +1,25 @@
+// Per-transaction checks that need no state (signatures, certificates, policy, rwset shape).
+// Private to node/ledger; run in parallel by the Validator.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "milk/ledger.pb.h"
+#include "node/ledger/chain_config.h"
+
+namespace milk::ledger {
+
+struct TxCheck {
+  uint8_t code = milkpb::NOT_VALIDATED;
+  std::string tx_id;
+  bool tx_id_proven = false;  // creator signature and txid derivation verified
+  int64_t timestamp_ms = 0;
+  milkpb::TxReadWriteSet rwset;
+};
+
+// block_time_ms: certificates must be valid at the block's timestamp (deterministic).
+TxCheck CheckTransaction(const std::string& envelope_bytes, const ChainConfigView& config,
+                         int64_t block_time_ms);
+
+}  // namespace milk::ledger

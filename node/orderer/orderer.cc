@@ -1,0 +1,128 @@
+#include "node/orderer/orderer.h"
+
+#include "node/ledger/formats.h"
+
+namespace milk::node {
+
+Orderer::Orderer(OrdererOptions options, crypto::KeyPair key, std::string signer_identity,
+                 const Clock& clock, BlockSink& sink)
+    : options_(std::move(options)),
+      key_(std::move(key)),
+      signer_identity_(std::move(signer_identity)),
+      clock_(clock),
+      sink_(sink) {}
+
+Orderer::~Orderer() { Stop(); }
+
+void Orderer::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void Orderer::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
+  for (Pending& p : queue_) p.promise->set_value(Unavailable("the node is shutting down; retry"));
+  queue_.clear();
+  in_flight_.clear();
+}
+
+size_t Orderer::pending() const {
+  std::lock_guard lock(mutex_);
+  return in_flight_.size();
+}
+
+std::shared_future<Result<OrderedTx>> Orderer::Submit(std::string envelope_bytes,
+                                                      const std::string& tx_id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = in_flight_.find(tx_id); it != in_flight_.end()) return it->second;
+  auto promise = std::make_shared<std::promise<Result<OrderedTx>>>();
+  std::shared_future<Result<OrderedTx>> future = promise->get_future().share();
+  if (stopping_) {
+    promise->set_value(Unavailable("the node is shutting down; retry"));
+    return future;
+  }
+  if (in_flight_.size() >= options_.pending_max) {
+    promise->set_value(ResourceExhausted(std::to_string(in_flight_.size()) +
+                                         " transactions are waiting to be ordered (limit " +
+                                         std::to_string(options_.pending_max) + "); retry later"));
+    return future;
+  }
+  if (queue_.empty()) first_arrival_ = std::chrono::steady_clock::now();
+  queue_bytes_ += envelope_bytes.size();
+  queue_.push_back(Pending{std::move(envelope_bytes), tx_id, promise});
+  in_flight_.emplace(tx_id, future);
+  cv_.notify_all();
+  return future;
+}
+
+void Orderer::Loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (queue_.empty()) {
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      continue;
+    }
+    auto deadline = first_arrival_ + std::chrono::milliseconds(options_.batch_timeout_ms);
+    bool full = queue_.size() >= options_.max_tx_count || queue_bytes_ >= options_.max_bytes;
+    if (!full && std::chrono::steady_clock::now() < deadline) {
+      cv_.wait_until(lock, deadline, [&] {
+        return stopping_ || queue_.size() >= options_.max_tx_count ||
+               queue_bytes_ >= options_.max_bytes;
+      });
+      continue;
+    }
+    // Take up to max_tx_count transactions and max_bytes (at least one, however large).
+    std::deque<Pending> batch;
+    size_t bytes = 0;
+    while (!queue_.empty() && batch.size() < options_.max_tx_count) {
+      size_t next = queue_.front().envelope.size();
+      if (!batch.empty() && bytes + next > options_.max_bytes) break;
+      bytes += next;
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    queue_bytes_ -= bytes;
+    if (!queue_.empty()) first_arrival_ = std::chrono::steady_clock::now();
+    lock.unlock();
+    CutAndDeliver(std::move(batch));
+    lock.lock();
+  }
+}
+
+milkpb::Block Orderer::BuildBlock(const std::deque<Pending>& batch) const {
+  milkpb::Block block;
+  milkpb::BlockHeader* header = block.mutable_header();
+  header->set_version(ledger::kFormatVersion);
+  header->set_chain_id(options_.chain_id);
+  header->set_number(sink_.next_number());
+  header->set_previous_hash(sink_.last_header_hash());
+  header->set_timestamp_ms(clock_.NowMs());
+  for (const Pending& p : batch) block.mutable_data()->add_envelopes(p.envelope);
+  header->set_data_hash(ledger::DataHash(block.data()));
+  block.mutable_metadata()->set_signer(signer_identity_);
+  block.mutable_metadata()->set_signature(crypto::Sign(key_.secret_key, ledger::HeaderHash(*header)));
+  return block;
+}
+
+void Orderer::CutAndDeliver(std::deque<Pending> batch) {
+  Result<milkpb::Block> committed = sink_.Deliver(BuildBlock(batch));
+  std::lock_guard lock(mutex_);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Pending& p = batch[i];
+    if (committed.ok()) {
+      OrderedTx tx{committed->header().number(), static_cast<uint32_t>(i),
+                   static_cast<uint8_t>(committed->metadata().validation_codes()[i])};
+      p.promise->set_value(tx);
+    } else {
+      p.promise->set_value(Unavailable("the block could not be stored (" +
+                                       committed.status().message() + "); retry"));
+    }
+    in_flight_.erase(p.tx_id);
+  }
+}
+
+}  // namespace milk::node

@@ -1,0 +1,97 @@
+// Ordering on one node: the block cutter (ARCHITECTURE.md section 3, step 3).
+//
+// Transactions queue up; a block is cut when it reaches max_tx_count, when the next transaction
+// would pass max_bytes, or batch_timeout_ms after its first transaction arrived. The block is
+// signed with the consenter key and handed to a BlockSink. Today the sink is the local committer
+// (validate, append durably, apply); the Raft issue puts consensus between cutter and sink. A
+// submitter is answered only after the sink returns, i.e. once its block is durable.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "crypto/clock.h"
+#include "crypto/ed25519.h"
+#include "crypto/status.h"
+#include "milk/ledger.pb.h"
+
+namespace milk::node {
+
+// Where cut blocks go. Deliver returns the committed block (or why it could not be committed).
+class BlockSink {
+ public:
+  virtual ~BlockSink() = default;
+  virtual Result<milkpb::Block> Deliver(milkpb::Block block) = 0;
+  // The number and header hash the next block must chain onto.
+  virtual uint64_t next_number() const = 0;
+  virtual std::string last_header_hash() const = 0;
+};
+
+struct OrdererOptions {
+  std::string chain_id;
+  uint32_t max_tx_count = 500;
+  uint32_t max_bytes = 4u << 20;
+  uint32_t batch_timeout_ms = 200;
+  // Accepted but not yet in a block; more is refused with kResourceExhausted (back-pressure
+  // instead of unbounded memory).
+  size_t pending_max = 100000;
+};
+
+struct OrderedTx {
+  uint64_t block_number = 0;
+  uint32_t tx_index = 0;
+  uint32_t validation_code = 0;
+};
+
+class Orderer {
+ public:
+  // The signer is the consenter key and its serialized Identity.
+  Orderer(OrdererOptions options, crypto::KeyPair key, std::string signer_identity,
+          const Clock& clock, BlockSink& sink);
+  ~Orderer();  // Stops: pending submitters get kUnavailable.
+
+  void Start();
+  void Stop();
+
+  // Queues one envelope. The future resolves once its block is durable (or with the error that
+  // kept it out: kResourceExhausted when full, kUnavailable when stopping or when the block
+  // could not be stored). A txid already pending shares the first submission's future.
+  std::shared_future<Result<OrderedTx>> Submit(std::string envelope_bytes, const std::string& tx_id);
+
+  size_t pending() const;
+
+ private:
+  struct Pending {
+    std::string envelope;
+    std::string tx_id;
+    std::shared_ptr<std::promise<Result<OrderedTx>>> promise;
+  };
+  void Loop();
+  void CutAndDeliver(std::deque<Pending> batch);
+  milkpb::Block BuildBlock(const std::deque<Pending>& batch) const;
+
+  const OrdererOptions options_;
+  const crypto::KeyPair key_;
+  const std::string signer_identity_;
+  const Clock& clock_;
+  BlockSink& sink_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  size_t queue_bytes_ = 0;
+  std::map<std::string, std::shared_future<Result<OrderedTx>>> in_flight_;  // by txid
+  std::chrono::steady_clock::time_point first_arrival_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace milk::node

@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include <mutex>
+
+#include "crypto/hash.h"
+#include "node/ledger/formats.h"
+#include "node/orderer/orderer.h"
+
+using namespace milk;
+
+namespace {
+
+// Records delivered blocks; answers every transaction VALID.
+class MemorySink final : public node::BlockSink {
+ public:
+  Result<milkpb::Block> Deliver(milkpb::Block block) override {
+    std::lock_guard lock(mutex);
+    if (fail) return Unavailable("disk on fire");
+    block.mutable_metadata()->set_validation_codes(std::string(block.data().envelopes_size(), '\0'));
+    last_hash = ledger::HeaderHash(block.header());
+    blocks.push_back(block);
+    return block;
+  }
+  uint64_t next_number() const override {
+    std::lock_guard lock(mutex);
+    return blocks.size() + 1;
+  }
+  std::string last_header_hash() const override {
+    std::lock_guard lock(mutex);
+    return last_hash;
+  }
+  mutable std::mutex mutex;
+  std::vector<milkpb::Block> blocks;
+  std::string last_hash = ledger::ZeroHash();
+  bool fail = false;
+};
+
+struct Fixture {
+  explicit Fixture(node::OrdererOptions options)
+      : key(crypto::KeyPairFromSeed(crypto::Sha256("orderer"))),
+        orderer(std::move(options), key, "signer", clock, sink) {
+    orderer.Start();
+  }
+  ManualClock clock{1000};
+  crypto::KeyPair key;
+  MemorySink sink;
+  node::Orderer orderer;
+};
+
+}  // namespace
+
+TEST_CASE("orderer: cuts at max_tx_count and chains blocks") {
+  Fixture f({"demo", 3, 1 << 20, 60000, 100});
+  std::vector<std::shared_future<Result<node::OrderedTx>>> futures;
+  for (int i = 0; i < 6; ++i) futures.push_back(f.orderer.Submit("tx" + std::to_string(i), "id" + std::to_string(i)));
+  for (size_t i = 0; i < futures.size(); ++i) {
+    const auto& r = futures[i].get();
+    REQUIRE(r.ok());
+    CHECK(r->block_number == 1 + i / 3);
+    CHECK(r->tx_index == i % 3);
+  }
+  REQUIRE(f.sink.blocks.size() == 2);
+  CHECK(f.sink.blocks[1].header().previous_hash() == ledger::HeaderHash(f.sink.blocks[0].header()));
+  CHECK(f.sink.blocks[0].header().data_hash() == ledger::DataHash(f.sink.blocks[0].data()));
+  CHECK(crypto::Verify(f.key.public_key, ledger::HeaderHash(f.sink.blocks[0].header()),
+                       f.sink.blocks[0].metadata().signature()));
+}
+
+TEST_CASE("orderer: cuts on the batch timeout and on max_bytes") {
+  Fixture f({"demo", 1000, 10, 5, 100});
+  auto a = f.orderer.Submit("12345678", "a");
+  auto b = f.orderer.Submit("12345678", "b");  // 16 bytes > 10: a second block
+  REQUIRE(a.get().ok());
+  REQUIRE(b.get().ok());
+  CHECK(a.get()->block_number == 1);
+  CHECK(b.get()->block_number == 2);
+}
+
+TEST_CASE("orderer: a pending txid shares its future and the queue is bounded") {
+  Fixture f({"demo", 1000, 1 << 20, 60000, 2});
+  auto a = f.orderer.Submit("x", "same");
+  auto again = f.orderer.Submit("x", "same");
+  auto b = f.orderer.Submit("y", "other");
+  auto c = f.orderer.Submit("z", "third");
+  REQUIRE(c.get().status().code() == Code::kResourceExhausted);
+  CHECK(f.orderer.pending() == 2);
+  f.orderer.Stop();
+  CHECK(a.get().status().code() == Code::kUnavailable);
+  CHECK(again.get().status().code() == Code::kUnavailable);
+  CHECK(f.sink.blocks.empty());
+}
+
+TEST_CASE("orderer: a sink failure is reported to every submitter") {
+  Fixture f({"demo", 2, 1 << 20, 60000, 100});
+  f.sink.fail = true;
+  auto a = f.orderer.Submit("x", "a");
+  auto b = f.orderer.Submit("y", "b");
+  CHECK(a.get().status().code() == Code::kUnavailable);
+  CHECK(b.get().status().code() == Code::kUnavailable);
+}

@@ -1,0 +1,228 @@
+#include "node/server/services.h"
+
+#include "node/ledger/formats.h"
+
+namespace milk::node {
+namespace {
+
+// Counts every RPC by method and outcome, so refusals show up in /metrics.
+class RpcCounter {
+ public:
+  explicit RpcCounter(ops::Registry& metrics) : metrics_(metrics) {}
+  grpc::Status Done(const char* method, const Status& status) {
+    metrics_.GetCounter("milk_rpc_requests_total", "gRPC requests by method and status code.",
+                        {{"method", method}, {"code", CodeName(status.code())}})
+        .Inc();
+    return ToGrpc(status);
+  }
+
+ private:
+  ops::Registry& metrics_;
+};
+
+class GatewayService final : public milkpb::Gateway::Service {
+ public:
+  GatewayService(Node& node, ops::Registry& metrics, int64_t poll_ms)
+      : node_(node), rpc_(metrics), poll_ms_(poll_ms) {}
+
+  grpc::Status Evaluate(grpc::ServerContext*, const milkpb::EvaluateRequest* request,
+                        milkpb::EvaluateResponse* response) override {
+    auto result = node_.Evaluate(request->proposal());
+    if (result.ok()) *response->mutable_result() = std::move(result).value();
+    return rpc_.Done("Evaluate", result.status());
+  }
+
+  grpc::Status Endorse(grpc::ServerContext*, const milkpb::EndorseRequest* request,
+                       milkpb::EndorseResponse* response) override {
+    auto result = node_.Endorse(request->proposal());
+    if (result.ok()) *response->mutable_response() = std::move(result).value();
+    return rpc_.Done("Endorse", result.status());
+  }
+
+  grpc::Status Submit(grpc::ServerContext*, const milkpb::SubmitRequest* request,
+                      milkpb::SubmitResponse* response) override {
+    if (!request->has_envelope()) return rpc_.Done("Submit", InvalidArgument("no envelope"));
+    auto result = node_.Submit(request->chain_id(), request->envelope());
+    if (result.ok()) *response = std::move(result).value();
+    return rpc_.Done("Submit", result.status());
+  }
+
+  grpc::Status CommitStatus(grpc::ServerContext* context,
+                            const milkpb::CommitStatusRequest* request,
+                            milkpb::CommitStatusResponse* response) override {
+    int64_t timeout_ms = 0;
+    if (request->wait()) {
+      auto left = context->deadline() - std::chrono::system_clock::now();
+      timeout_ms = std::clamp<int64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(left).count(), 0, 600000);
+    }
+    auto result = node_.CommitStatus(request->chain_id(), request->tx_id(), request->wait(),
+                                     timeout_ms);
+    if (result.ok()) *response = std::move(result).value();
+    return rpc_.Done("CommitStatus", result.status());
+  }
+
+  grpc::Status ChaincodeEvents(grpc::ServerContext* context,
+                               const milkpb::ChaincodeEventsRequest* request,
+                               grpc::ServerWriter<milkpb::ChaincodeEventsResponse>* writer) override {
+    auto chain = node_.GetChain(request->chain_id());
+    if (!chain.ok()) return rpc_.Done("ChaincodeEvents", chain.status());
+    for (uint64_t n = request->start_block(); !context->IsCancelled();) {
+      if (!(*chain)->WaitForBlock(n, poll_ms_)) continue;
+      auto block = (*chain)->GetBlock(n);
+      if (!block.ok()) return rpc_.Done("ChaincodeEvents", block.status());
+      milkpb::ChaincodeEventsResponse response;
+      response.set_block_number(n);
+      CollectEvents(*block, request->chaincode(), response);
+      if (response.events_size() > 0 && !writer->Write(response)) break;
+      ++n;
+    }
+    return rpc_.Done("ChaincodeEvents", Status::Ok());
+  }
+
+ private:
+  // Events of the valid transactions of a block, for one chaincode (empty = all).
+  static void CollectEvents(const milkpb::Block& block, const std::string& chaincode,
+                            milkpb::ChaincodeEventsResponse& out) {
+    const std::string& codes = block.metadata().validation_codes();
+    for (int i = 0; i < block.data().envelopes_size(); ++i) {
+      if (static_cast<size_t>(i) >= codes.size() || codes[i] != milkpb::VALID) continue;
+      milkpb::Envelope envelope;
+      milkpb::Transaction tx;
+      milkpb::ProposalResponsePayload payload;
+      if (!envelope.ParseFromString(block.data().envelopes(i)) ||
+          envelope.type() != milkpb::ENDORSER_TRANSACTION ||
+          !tx.ParseFromString(envelope.payload()) ||
+          !payload.ParseFromString(tx.response_payload())) {
+        continue;
+      }
+      for (const auto& event : payload.events()) {
+        if (chaincode.empty() || event.chaincode() == chaincode) *out.add_events() = event;
+      }
+    }
+  }
+
+  Node& node_;
+  RpcCounter rpc_;
+  int64_t poll_ms_;
+};
+
+class DeliverService final : public milkpb::Deliver::Service {
+ public:
+  DeliverService(Node& node, ops::Registry& metrics, int64_t poll_ms)
+      : node_(node), rpc_(metrics), poll_ms_(poll_ms) {}
+
+  grpc::Status Blocks(grpc::ServerContext* context, const milkpb::DeliverRequest* request,
+                      grpc::ServerWriter<milkpb::DeliverResponse>* writer) override {
+    auto chain = node_.GetChain(request->chain_id());
+    if (!chain.ok()) return rpc_.Done("Deliver", chain.status());
+    uint64_t stop = request->stop_block();
+    if (!request->follow() && stop == 0) {
+      uint64_t height = (*chain)->height();
+      if (request->start_block() >= height) {
+        return rpc_.Done("Deliver", OutOfRange("block " + std::to_string(request->start_block()) +
+                                                   " is past the chain height " +
+                                                   std::to_string(height)));
+      }
+      stop = height - 1;
+    }
+    for (uint64_t n = request->start_block(); !context->IsCancelled();) {
+      if (stop != 0 && n > stop) break;
+      if (!(*chain)->WaitForBlock(n, poll_ms_)) continue;
+      auto block = (*chain)->GetBlock(n);
+      if (!block.ok()) return rpc_.Done("Deliver", block.status());
+      milkpb::DeliverResponse response;
+      *response.mutable_block() = std::move(block).value();
+      if (!writer->Write(response)) break;
+      ++n;
+    }
+    return rpc_.Done("Deliver", Status::Ok());
+  }
+
+ private:
+  Node& node_;
+  RpcCounter rpc_;
+  int64_t poll_ms_;
+};
+
+class AdminService final : public milkpb::Admin::Service {
+ public:
+  AdminService(Node& node, ops::Registry& metrics) : node_(node), rpc_(metrics) {}
+
+  grpc::Status JoinChain(grpc::ServerContext*, const milkpb::JoinChainRequest* request,
+                         milkpb::JoinChainResponse* response) override {
+    auto result = node_.JoinChain(request->genesis_block(), request->creator(), request->signature());
+    if (result.ok()) response->set_chain_id(*result);
+    return rpc_.Done("JoinChain", result.status());
+  }
+
+  grpc::Status ListChains(grpc::ServerContext*, const milkpb::ListChainsRequest*,
+                          milkpb::ListChainsResponse* response) override {
+    for (const std::string& id : node_.ChainIds()) {
+      auto chain = node_.FindChain(id);
+      if (chain != nullptr) Summarize(*chain, response->add_chains());
+    }
+    return rpc_.Done("ListChains", Status::Ok());
+  }
+
+  grpc::Status ChainInfo(grpc::ServerContext*, const milkpb::ChainInfoRequest* request,
+                         milkpb::ChainInfoResponse* response) override {
+    auto chain = node_.GetChain(request->chain_id());
+    if (!chain.ok()) return rpc_.Done("ChainInfo", chain.status());
+    Summarize(**chain, response->mutable_summary());
+    *response->mutable_config() = (*chain)->config()->config();
+    return rpc_.Done("ChainInfo", Status::Ok());
+  }
+
+ private:
+  static void Summarize(const Chain& chain, milkpb::ChainSummary* summary) {
+    summary->set_chain_id(chain.chain_id());
+    summary->set_height(chain.height());
+    summary->set_current_block_hash(chain.last_header_hash());
+    summary->set_commit_hash(chain.commit_hash());
+  }
+
+  Node& node_;
+  RpcCounter rpc_;
+};
+
+}  // namespace
+
+grpc::Status ToGrpc(const Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(status.code())),
+                      status.message());
+}
+
+Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& options, Node& node,
+                                                    ops::Registry& metrics) {
+  std::unique_ptr<RpcServer> server(new RpcServer());
+  server->gateway_ = std::make_unique<GatewayService>(node, metrics, options.poll_ms);
+  server->deliver_ = std::make_unique<DeliverService>(node, metrics, options.poll_ms);
+  server->admin_ = std::make_unique<AdminService>(node, metrics);
+  grpc::ServerBuilder builder;
+  // TLS comes with chain membership enforcement (a later issue); until then bind loopback.
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(options.message_bytes_max);
+  builder.SetMaxSendMessageSize(options.message_bytes_max * 2);
+  builder.RegisterService(server->gateway_.get());
+  builder.RegisterService(server->deliver_.get());
+  builder.RegisterService(server->admin_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return Unavailable("cannot listen for gRPC on " + options.listen +
+                       " (address in use or not local?)");
+  }
+  return server;
+}
+
+RpcServer::~RpcServer() { Shutdown(); }
+
+void RpcServer::Shutdown(int64_t deadline_ms) {
+  if (server_ == nullptr) return;
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace milk::node
