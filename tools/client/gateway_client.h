@@ -1,0 +1,103 @@
+// A connection to one milkd node: its Gateway, Deliver and Admin services (proto/milk/
+// services.proto). The C++ counterpart of Fabric's Go gateway SDK, used by the CLI, the
+// integration tests and the benchmarks.
+//
+// Thread-safe: every method is const and may be called from many threads at once (gRPC stubs
+// are thread-safe). Movable, not copyable.
+//
+// Errors: the server's gRPC status becomes a milk::Status with the same code and the server's
+// message. Connection failures (UNAVAILABLE) and timeouts (DEADLINE_EXCEEDED) are prefixed
+// with the endpoint, e.g. "127.0.0.1:7051: connection refused".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/status.h"
+#include "milk/services.grpc.pb.h"
+#include "milk/services.pb.h"
+
+namespace grpc {
+class Channel;
+class ClientContext;
+class Status;
+}  // namespace grpc
+
+namespace milk::client {
+
+struct GatewayOptions {
+  // Per call. Long enough for CommitStatus(wait) to see a block cut and committed under load.
+  int64_t deadline_ms = 30000;
+  // gRPC's own default; a block of the default batch (4 MiB of envelopes) plus its header is
+  // refused above this, so raise both together.
+  int max_message_bytes = 4 * 1024 * 1024;
+};
+
+// Return false from a stream callback to stop the stream; the call then returns OK.
+using BlockCallback = std::function<bool(const milkpb::Block&)>;
+using EventsCallback = std::function<bool(const milkpb::ChaincodeEventsResponse&)>;
+
+class GatewayClient {
+ public:
+  // endpoint: "host:port". Connects lazily, on the first call.
+  // TODO(TLS issue): channels are insecure (plaintext) until mutual TLS lands; then the options
+  // gain the CA roots and the client certificate.
+  explicit GatewayClient(std::string endpoint, GatewayOptions options = {});
+  ~GatewayClient();
+  GatewayClient(GatewayClient&&) noexcept;
+  GatewayClient& operator=(GatewayClient&&) noexcept;
+  GatewayClient(const GatewayClient&) = delete;
+  GatewayClient& operator=(const GatewayClient&) = delete;
+
+  const std::string& endpoint() const { return endpoint_; }
+
+  // Gateway. Evaluate runs a query and returns the chaincode's response (any status).
+  Result<milkpb::Response> Evaluate(const milkpb::SignedProposal& proposal) const;
+  Result<milkpb::ProposalResponse> Endorse(const milkpb::SignedProposal& proposal) const;
+  // Returns once the envelope is durably ordered.
+  Result<milkpb::SubmitResponse> Submit(const std::string& chain_id,
+                                        const milkpb::Envelope& envelope) const;
+  // wait: block until the transaction commits, bounded by the deadline.
+  Result<milkpb::CommitStatusResponse> CommitStatus(const std::string& chain_id,
+                                                    const std::string& tx_id, bool wait) const;
+  // Streams chaincode events from start_block on, with no deadline, until the callback
+  // returns false or the server ends the stream.
+  Status ChaincodeEvents(const std::string& chain_id, const std::string& chaincode,
+                         uint64_t start_block, const EventsCallback& on_events) const;
+
+  // Deliver. The deadline applies unless request.follow() (a follow stream has no end).
+  Status Blocks(const milkpb::DeliverRequest& request, const BlockCallback& on_block) const;
+  // One block. kNotFound when the chain has no such block.
+  Result<milkpb::Block> FetchBlock(const std::string& chain_id, uint64_t number) const;
+
+  // Admin. JoinChain returns the joined chain's id.
+  Result<std::string> JoinChain(const milkpb::JoinChainRequest& request) const;
+  Result<std::vector<milkpb::ChainSummary>> ListChains() const;
+  Result<milkpb::ChainInfoResponse> ChainInfo(const std::string& chain_id) const;
+
+ private:
+  // One call with the deadline; the mapped status.
+  template <typename Stub, typename Request, typename Response>
+  Status UnaryCall(Stub* stub,
+                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                   const Request& request, Response* response) const;
+
+  std::string endpoint_;
+  GatewayOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<milkpb::Gateway::Stub> gateway_;
+  std::unique_ptr<milkpb::Deliver::Stub> deliver_;
+  std::unique_ptr<milkpb::Admin::Stub> admin_;
+};
+
+// status with "endpoint: " in front of its message, unless the message already starts with it
+// (connection failures do). For callers that talk to several nodes.
+Status WithEndpoint(const Status& status, const std::string& endpoint);
+
+// The mapping described at the top of this file. deadline_ms goes into timeout messages.
+Status FromGrpcStatus(const grpc::Status& status, const std::string& endpoint, int64_t deadline_ms);
+
+}  // namespace milk::client

@@ -1,0 +1,86 @@
+// The `milk` command line (docs/cli.md), shaped after Fabric's `peer`: global flags on the root,
+// one command group per file.
+//
+// Failure convention for every command: print one line "milk: <reason a person can act on>" on
+// stderr and exit 1 (FailCommand does both by throwing CLI::RuntimeError(1), which RunMilkApp
+// turns into the exit code). Usage errors (unknown flag, missing argument) exit 2. Exceptions
+// never leave RunMilkApp.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/clock.h"
+#include "crypto/status.h"
+#include "tools/client/gateway_client.h"
+#include "tools/client/signer.h"
+
+namespace milk::cli {
+
+inline constexpr char kDefaultPeer[] = "127.0.0.1:7051";
+
+// The global flags, filled in by the parser before any command callback runs.
+struct GlobalOptions {
+  bool json = false;
+  std::vector<std::string> peers;  // --peer, in order; empty means {kDefaultPeer}
+  std::string identity_dir;        // --identity
+  int64_t timeout_ms = 30000;      // --timeout-ms, per RPC
+};
+
+// What commands share: options, where output goes, and the clock. Tests pass string streams and
+// a manual clock. Not thread-safe (one command runs at a time).
+class CliContext {
+ public:
+  CliContext(std::ostream& out_stream, std::ostream& err_stream, const Clock& time_source)
+      : out(out_stream), err(err_stream), clock(time_source) {}
+
+  GlobalOptions options;
+  std::ostream& out;
+  std::ostream& err;
+  const Clock& clock;
+
+  // --peer values, or the default.
+  std::vector<std::string> Peers() const;
+  client::GatewayOptions Gateway() const;
+  // One client per peer, in --peer order (the first receives Submit).
+  std::vector<client::GatewayClient> Clients() const;
+  // The --identity signer; fails the command when --identity is missing or does not load.
+  client::Signer Identity() const;
+
+  // Prints "milk: <status message>" on err and ends the command with exit code 1.
+  [[noreturn]] void Fail(const Status& status) const;
+  void Check(const Status& status) const {
+    if (!status.ok()) Fail(status);
+  }
+  template <typename T>
+  T Take(Result<T> result) const {
+    if (!result.ok()) Fail(result.status());
+    return std::move(result).value();
+  }
+};
+
+// Prints "milk: <message>" on err and throws CLI::RuntimeError(exit_code). For commands that
+// have no CliContext (node, ledger).
+[[noreturn]] void FailCommand(std::ostream& err, const std::string& message, int exit_code = 1);
+
+// The root app with the global flags and the groups below (crypto, chain, chaincode). The
+// callbacks hold ctx; it must outlive the app's use.
+std::unique_ptr<CLI::App> MakeMilkApp(const std::shared_ptr<CliContext>& ctx);
+// Parses and runs; returns the process exit code (0, 1 command failed, 2 usage error).
+int RunMilkApp(CLI::App& app, CliContext& ctx, int argc, const char* const* argv);
+
+// Command groups. Each adds one subcommand group to app.
+void RegisterCryptoCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+void RegisterChainCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+void RegisterChaincodeCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+
+// Implemented by the node owner in cmd_node.cc and cmd_ledger.cc (they link milk_node), and
+// added by main.cc, so milk_cli and its tests do not depend on the node.
+void RegisterNodeCommands(CLI::App& app);
+void RegisterLedgerCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+
+}  // namespace milk::cli
