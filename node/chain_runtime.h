@@ -19,6 +19,7 @@ class ChainSink final : public BlockSink {
   }
   uint64_t next_number() const override { return chain_.height(); }
   std::string last_header_hash() const override { return chain_.last_header_hash(); }
+  int64_t last_timestamp_ms() const override { return chain_.last_timestamp_ms(); }
 
  private:
   Chain& chain_;

@@ -135,7 +135,13 @@ Status Chain::Recover() {
     return failure.ok();
   });
   MILK_RETURN_IF_ERROR(scan);
-  return failure;
+  MILK_RETURN_IF_ERROR(failure);
+  if (height() > 0 && recovered_blocks_ == 0) {
+    MILK_ASSIGN_OR_RETURN(milkpb::Block last, GetBlock(height() - 1));
+    std::lock_guard lock(mutex_);
+    last_timestamp_ms_ = last.header().timestamp_ms();
+  }
+  return Status::Ok();
 }
 
 Result<ledger::ValidatedBlock> Chain::ValidateNext(const milkpb::Block& block) {
@@ -203,6 +209,7 @@ Status Chain::Apply(const milkpb::Block& block, const ledger::ValidatedBlock& va
   {
     std::lock_guard lock(mutex_);
     head_ = commit.savepoint;
+    last_timestamp_ms_ = block.header().timestamp_ms();
   }
   height_cv_.notify_all();
   return Status::Ok();
@@ -221,6 +228,11 @@ uint64_t Chain::height() const {
 std::string Chain::last_header_hash() const {
   std::lock_guard lock(mutex_);
   return head_.last_header_hash;
+}
+
+int64_t Chain::last_timestamp_ms() const {
+  std::lock_guard lock(mutex_);
+  return last_timestamp_ms_;
 }
 
 std::string Chain::commit_hash() const {

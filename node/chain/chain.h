@@ -69,6 +69,7 @@ class Chain {
   const chaincode::Registry& registry() const { return registry_; }
   uint64_t height() const;
   std::string last_header_hash() const;
+  int64_t last_timestamp_ms() const;
   std::string commit_hash() const;
   uint64_t recovered_blocks() const { return recovered_blocks_; }
   // Why the chain stopped committing, or OK.
@@ -107,6 +108,7 @@ class Chain {
   Savepoint head_;  // guarded by mutex_
   bool closed_ = false;
   Status failure_;  // guarded by mutex_
+  int64_t last_timestamp_ms_ = 0;  // guarded by mutex_
   std::function<void(const CommittedBlockInfo&)> observer_;
 };
 

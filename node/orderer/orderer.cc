@@ -1,5 +1,7 @@
 #include "node/orderer/orderer.h"
 
+#include <algorithm>
+
 #include "node/ledger/formats.h"
 
 namespace milk::node {
@@ -100,7 +102,7 @@ milkpb::Block Orderer::BuildBlock(const std::deque<Pending>& batch) const {
   header->set_chain_id(options_.chain_id);
   header->set_number(sink_.next_number());
   header->set_previous_hash(sink_.last_header_hash());
-  header->set_timestamp_ms(clock_.NowMs());
+  header->set_timestamp_ms(std::max(clock_.NowMs(), sink_.last_timestamp_ms()));
   for (const Pending& p : batch) block.mutable_data()->add_envelopes(p.envelope);
   header->set_data_hash(ledger::DataHash(block.data()));
   block.mutable_metadata()->set_signer(signer_identity_);

@@ -33,6 +33,9 @@ class BlockSink {
   // The number and header hash the next block must chain onto.
   virtual uint64_t next_number() const = 0;
   virtual std::string last_header_hash() const = 0;
+  // The timestamp of the last block. Block timestamps never go backwards (certificates are
+  // checked against them), so a clock that steps back does not reopen an expired certificate.
+  virtual int64_t last_timestamp_ms() const = 0;
 };
 
 struct OrdererOptions {

@@ -25,6 +25,7 @@ class MemorySink final : public node::BlockSink {
     std::lock_guard lock(mutex);
     return blocks.size() + 1;
   }
+  int64_t last_timestamp_ms() const override { return 5000; }
   std::string last_header_hash() const override {
     std::lock_guard lock(mutex);
     return last_hash;
@@ -62,6 +63,7 @@ TEST_CASE("orderer: cuts at max_tx_count and chains blocks") {
   REQUIRE(f.sink.blocks.size() == 2);
   CHECK(f.sink.blocks[1].header().previous_hash() == ledger::HeaderHash(f.sink.blocks[0].header()));
   CHECK(f.sink.blocks[0].header().data_hash() == ledger::DataHash(f.sink.blocks[0].data()));
+  CHECK(f.sink.blocks[0].header().timestamp_ms() == 5000);  // the clock (1000) is behind
   CHECK(crypto::Verify(f.key.public_key, ledger::HeaderHash(f.sink.blocks[0].header()),
                        f.sink.blocks[0].metadata().signature()));
 }
