@@ -118,6 +118,7 @@ Result<std::string> Node::JoinChain(const milkpb::Block& genesis, const std::str
                             "' needs the signature of an admin of one of its orgs" +
                             (admin.message.empty() ? "" : " (" + admin.message + ")"));
   }
+  std::lock_guard join_lock(join_mutex_);
   {
     std::shared_lock lock(mutex_);
     if (stopped_) return Unavailable("the node is stopping");

@@ -78,6 +78,7 @@ class Node {
   ops::Registry& metrics_;
   ledger::ThreadPool pool_;
 
+  std::mutex join_mutex_;  // one JoinChain at a time (creating a chain directory is not atomic)
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<ChainRuntime>> chains_;
   bool stopped_ = false;

@@ -261,6 +261,11 @@ bool Chain::WaitForBlock(uint64_t number, int64_t timeout_ms) const {
   return head_.height > number;
 }
 
+bool Chain::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
 void Chain::Close() {
   {
     std::lock_guard lock(mutex_);

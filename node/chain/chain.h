@@ -84,6 +84,7 @@ class Chain {
   bool WaitForBlock(uint64_t number, int64_t timeout_ms) const;
   // Wakes every waiter; later waits return at once.
   void Close();
+  bool closed() const;
 
   void SetCommitObserver(std::function<void(const CommittedBlockInfo&)> observer);
 

@@ -81,7 +81,10 @@ class GatewayService final : public milkpb::Gateway::Service {
     auto chain = node_.GetChain(request->chain_id());
     if (!chain.ok()) return rpc_.Done("ChaincodeEvents", chain.status());
     for (uint64_t n = request->start_block(); !context->IsCancelled();) {
-      if (!(*chain)->WaitForBlock(n, poll_ms_)) continue;
+      if (!(*chain)->WaitForBlock(n, poll_ms_)) {
+        if ((*chain)->closed()) break;  // the node is stopping: end the stream
+        continue;
+      }
       auto block = (*chain)->GetBlock(n);
       if (!block.ok()) return rpc_.Done("ChaincodeEvents", block.status());
       milkpb::ChaincodeEventsResponse response;
@@ -142,7 +145,10 @@ class DeliverService final : public milkpb::Deliver::Service {
     }
     for (uint64_t n = request->start_block(); !context->IsCancelled();) {
       if (stop != 0 && n > stop) break;
-      if (!(*chain)->WaitForBlock(n, poll_ms_)) continue;
+      if (!(*chain)->WaitForBlock(n, poll_ms_)) {
+        if ((*chain)->closed()) break;  // the node is stopping: end the stream
+        continue;
+      }
       auto block = (*chain)->GetBlock(n);
       if (!block.ok()) return rpc_.Done("Deliver", block.status());
       milkpb::DeliverResponse response;
