@@ -1,11 +1,10 @@
 #include "crypto/cryptogen.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
-#include <set>
 
+#include "crypto/cryptogen_spec.h"
 #include "crypto/file_io.h"
 #include "crypto/identity.h"
 #include "crypto/key_files.h"
@@ -13,167 +12,29 @@
 namespace milk::crypto {
 namespace {
 
-// Names become directory names and parts of principal names ("TICA.peer"); 64 characters is
-// plenty for either and keeps paths short.
-constexpr size_t kNameCharsMax = 64;
-// Far beyond any real network (a handful of orgs, tens of members); a bound catches a runaway file.
-constexpr size_t kOrgsMax = 1000;
-constexpr size_t kMembersPerOrgMax = 10000;
-constexpr size_t kWalletsMax = 100000;
-constexpr size_t kYamlBytesMax = 4 * 1024 * 1024;
-constexpr int64_t kValidityDaysDefault = 365;
-// Ten years: longer-lived member certificates should be re-issued, not trusted forever.
-constexpr int64_t kValidityDaysMax = 3650;
-constexpr int64_t kMsPerDay = 24LL * 60 * 60 * 1000;
 // 9999-12-31T23:59:59.999Z: keeps now_ms + validity far from int64 overflow.
 constexpr int64_t kNowMsMax = 253402300799999LL;
+constexpr int64_t kMsPerDay = 24LL * 60 * 60 * 1000;
+// A PEM certificate or EC key is about 1 KiB; anything much larger is not ours.
+constexpr size_t kPemBytesMax = 64 * 1024;
 
 constexpr mode_t kSerialFileMode = 0644;
+constexpr mode_t kPublicFileMode = 0644;
+constexpr mode_t kSecretFileMode = 0600;
 constexpr mode_t kPrivateDirMode = 0700;
 constexpr std::string_view kSerialFormat = "milk-cert-serial v1";
 
-struct MemberSpec {
-  std::string name;
-  milkpb::Role role = milkpb::ROLE_UNSPECIFIED;
-};
-struct OrgSpec {
-  std::string name;
-  std::vector<MemberSpec> members;
-  int64_t validity_days = kValidityDaysDefault;
-};
-struct Spec {
-  std::vector<OrgSpec> orgs;
-  std::vector<std::string> wallets;
-};
-
-Status CheckName(const std::string& context, const YAML::Node& node, std::string* out) {
-  if (!node || !node.IsScalar()) return InvalidArgument(context + ": name is required");
-  *out = node.Scalar();
-  bool ok = !out->empty() && out->size() <= kNameCharsMax;
-  for (char c : *out) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '_' || c == '-');
-  }
-  if (!ok) {
-    return InvalidArgument(context + ": name \"" + *out + "\" must be 1 to 64 characters of " +
-                           "A-Z a-z 0-9 _ -");
-  }
-  return Status::Ok();
-}
-
-// Rejects keys outside `allowed`, so a typo ("validty_days") is an error, not a silent default.
-Status CheckKeys(const std::string& context, const YAML::Node& node,
-                 const std::set<std::string>& allowed) {
-  if (!node.IsMap()) return InvalidArgument(context + ": must be a mapping");
-  for (const auto& entry : node) {
-    std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "?";
-    if (allowed.count(key) == 0)
-      return InvalidArgument(context + ": unknown field \"" + key + "\"");
-  }
-  return Status::Ok();
-}
-
-Result<MemberSpec> ParseMember(const std::string& org, size_t index, const YAML::Node& node) {
-  std::string context = "org " + org + ": members[" + std::to_string(index) + "]";
-  if (!node.IsMap()) return InvalidArgument(context + ": must be a mapping of name and role");
-  MemberSpec member;
-  MILK_RETURN_IF_ERROR(CheckName(context, node["name"], &member.name));
-  context = "org " + org + " member " + member.name;
-  MILK_RETURN_IF_ERROR(CheckKeys(context, node, {"name", "role"}));
-  const YAML::Node role = node["role"];
-  if (!role || !role.IsScalar()) return InvalidArgument(context + ": role is required");
-  Result<milkpb::Role> parsed = ParseRoleName(role.Scalar());
-  if (!parsed.ok() || *parsed == milkpb::WALLET) {
-    return InvalidArgument(context + ": unknown role \"" + role.Scalar() +
-                           "\" (member roles: admin, peer, consenter, client, auditor, relay)");
-  }
-  member.role = *parsed;
-  return member;
-}
-
-Result<OrgSpec> ParseOrg(size_t index, const YAML::Node& node) {
-  std::string context = "orgs[" + std::to_string(index) + "]";
-  if (!node.IsMap()) return InvalidArgument(context + ": must be a mapping");
-  OrgSpec org;
-  MILK_RETURN_IF_ERROR(CheckName(context, node["name"], &org.name));
-  context = "org " + org.name;
-  MILK_RETURN_IF_ERROR(CheckKeys(context, node, {"name", "members", "validity_days"}));
-  if (const YAML::Node days = node["validity_days"]) {
-    int64_t value = 0;
-    if (!days.IsScalar() || !YAML::convert<int64_t>::decode(days, value) || value < 1 ||
-        value > kValidityDaysMax) {
-      return InvalidArgument(context + ": validity_days must be a whole number from 1 to 3650");
-    }
-    org.validity_days = value;
-  }
-  const YAML::Node members = node["members"];
-  if (!members) return org;
-  if (!members.IsSequence()) return InvalidArgument(context + ": members must be a list");
-  if (members.size() > kMembersPerOrgMax) return InvalidArgument(context + ": too many members");
-  std::set<std::string> seen;
-  for (size_t i = 0; i < members.size(); ++i) {
-    MILK_ASSIGN_OR_RETURN(MemberSpec member, ParseMember(org.name, i, members[i]));
-    if (!seen.insert(member.name).second) {
-      return InvalidArgument(context + ": member name \"" + member.name + "\" appears twice");
-    }
-    org.members.push_back(std::move(member));
-  }
-  return org;
-}
-
-Result<Spec> ParseSpecNode(const YAML::Node& root) {
-  if (!root.IsMap()) return InvalidArgument("top level must be a mapping with orgs and/or wallets");
-  MILK_RETURN_IF_ERROR(CheckKeys("top level", root, {"orgs", "wallets"}));
-  Spec spec;
-  std::set<std::string> seen;
-  if (const YAML::Node orgs = root["orgs"]) {
-    if (!orgs.IsSequence()) return InvalidArgument("orgs must be a list");
-    if (orgs.size() > kOrgsMax) return InvalidArgument("too many orgs");
-    for (size_t i = 0; i < orgs.size(); ++i) {
-      MILK_ASSIGN_OR_RETURN(OrgSpec org, ParseOrg(i, orgs[i]));
-      if (!seen.insert(org.name).second) {
-        return InvalidArgument("org name \"" + org.name + "\" appears twice");
-      }
-      spec.orgs.push_back(std::move(org));
-    }
-  }
-  seen.clear();
-  if (const YAML::Node wallets = root["wallets"]) {
-    if (!wallets.IsSequence()) return InvalidArgument("wallets must be a list of names");
-    if (wallets.size() > kWalletsMax) return InvalidArgument("too many wallets");
-    for (size_t i = 0; i < wallets.size(); ++i) {
-      std::string name;
-      MILK_RETURN_IF_ERROR(CheckName("wallets[" + std::to_string(i) + "]", wallets[i], &name));
-      if (!seen.insert(name).second) {
-        return InvalidArgument("wallet name \"" + name + "\" appears twice");
-      }
-      spec.wallets.push_back(std::move(name));
-    }
-  }
-  if (spec.orgs.empty() && spec.wallets.empty()) {
-    return InvalidArgument("nothing to generate: list orgs and/or wallets");
-  }
-  return spec;
-}
-
-Result<Spec> ParseSpec(const std::string& yaml_path) {
-  MILK_ASSIGN_OR_RETURN(internal::FileContents file,
-                        internal::ReadSmallFile(yaml_path, kYamlBytesMax));
-  try {
-    Result<Spec> spec = ParseSpecNode(YAML::Load(file.bytes));
-    if (!spec.ok()) return spec.status().WithContext(yaml_path);
-    return spec;
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(yaml_path + ": " + e.what());
-  }
-}
+using internal::MemberSpec;
+using internal::OrgSpec;
+using internal::Spec;
 
 // Writes or checks the files of one run. Run once with write_ false to read and check every
 // existing file (so a bad state fails before anything changes), then again with write_ true.
 class Generator {
  public:
-  Generator(std::string out_dir, int64_t now_ms, bool write)
-      : out_dir_(std::move(out_dir)), now_ms_(now_ms), write_(write) {}
+  // tls may be null: then no TLS material is issued or checked.
+  Generator(std::string out_dir, int64_t now_ms, bool write, const TlsIssuer* tls)
+      : out_dir_(std::move(out_dir)), now_ms_(now_ms), write_(write), tls_(tls) {}
 
   Status Org(const OrgSpec& org);
   Status Wallet(const std::string& name);
@@ -184,9 +45,17 @@ class Generator {
     KeyPair key;
     uint64_t last_serial = 0;
   };
+  struct TlsCa {
+    std::string cert_pem;
+    std::string key_pem;
+  };
   Status LoadOrCreateRoot(const OrgSpec& org, const std::string& dir, Root* root);
+  Status LoadOrCreateTlsCa(const OrgSpec& org, const std::string& dir, TlsCa* ca);
   Status Member(const OrgSpec& org, const MemberSpec& member, const std::string& org_dir,
                 Root* root);
+  Status MemberTls(const OrgSpec& org, const MemberSpec& member, const std::string& dir,
+                   const TlsCa& ca);
+  Result<std::string> LoadOrCreateTlsKey(const std::string& path, const std::string& what);
   void Report(std::string path, std::string description, bool kept) {
     if (kept) description += " (kept)";
     files_.push_back({std::move(path), std::move(description), kept});
@@ -195,6 +64,7 @@ class Generator {
   const std::string out_dir_;
   const int64_t now_ms_;
   const bool write_;
+  const TlsIssuer* const tls_;
   std::vector<GeneratedFile> files_;
 };
 
@@ -295,8 +165,13 @@ Status Generator::Org(const OrgSpec& org) {
   const std::string dir = out_dir_ + "/orgs/" + org.name;
   Root root;
   MILK_RETURN_IF_ERROR(LoadOrCreateRoot(org, dir, &root));
+  TlsCa tls_ca;
+  if (tls_ != nullptr) MILK_RETURN_IF_ERROR(LoadOrCreateTlsCa(org, dir + "/tls", &tls_ca));
   for (const MemberSpec& member : org.members) {
     MILK_RETURN_IF_ERROR(Member(org, member, dir, &root));
+    if (tls_ != nullptr) {
+      MILK_RETURN_IF_ERROR(MemberTls(org, member, dir + "/members/" + member.name, tls_ca));
+    }
   }
   return Status::Ok();
 }
@@ -372,6 +247,113 @@ Status Generator::Member(const OrgSpec& org, const MemberSpec& member, const std
   return Status::Ok();
 }
 
+// TLS private keys follow the rule of Ed25519 secret keys: refused when group or others may
+// read them.
+Result<std::string> ReadTlsKey(const std::string& path) {
+  MILK_ASSIGN_OR_RETURN(internal::FileContents file, internal::ReadSmallFile(path, kPemBytesMax));
+  if ((file.mode & 077) != 0) {
+    char mode[16];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(file.mode & 07777));
+    return PermissionDenied("TLS key file " + path + " has mode " + mode +
+                            ": group or others may access it; fix with: chmod 600 " + path);
+  }
+  return std::move(file.bytes);
+}
+
+Result<std::string> ReadPem(const std::string& path) {
+  MILK_ASSIGN_OR_RETURN(internal::FileContents file, internal::ReadSmallFile(path, kPemBytesMax));
+  return std::move(file.bytes);
+}
+
+// "path: what the issuer found; fix" with the issuer's code (kDataLoss or kFailedPrecondition).
+Status KeptFileError(const Status& status, const std::string& path, const std::string& fix) {
+  return Status(status.code(), path + ": " + status.message() + "; " + fix);
+}
+
+Result<std::string> Generator::LoadOrCreateTlsKey(const std::string& path,
+                                                  const std::string& what) {
+  const bool has_key = internal::PathExists(path);
+  Report(path, what, has_key);
+  if (has_key) {
+    MILK_ASSIGN_OR_RETURN(std::string key_pem, ReadTlsKey(path));
+    Status status = tls_->CheckKey(key_pem);
+    if (!status.ok()) {
+      return KeptFileError(status, path, "remove it and the certificate issued for it");
+    }
+    return key_pem;
+  }
+  MILK_ASSIGN_OR_RETURN(std::string key_pem, tls_->NewKey());
+  if (write_) {
+    MILK_RETURN_IF_ERROR(internal::WriteNewFile(path, key_pem, kSecretFileMode, kPrivateDirMode));
+  }
+  return key_pem;
+}
+
+// The key is written before its certificate: after a crash the key is found alone and gets a
+// certificate, where a certificate alone would be useless.
+Status Generator::LoadOrCreateTlsCa(const OrgSpec& org, const std::string& dir, TlsCa* ca) {
+  const std::string key_path = dir + "/ca.key";
+  const std::string cert_path = dir + "/ca.crt";
+  const bool has_cert = internal::PathExists(cert_path);
+  if (has_cert && !internal::PathExists(key_path)) {
+    return FailedPrecondition("org " + org.name + ": " + cert_path + " exists without " + key_path +
+                              "; restore ca.key, or remove " + dir +
+                              " and every members/*/tls.crt of the org to start a new TLS CA");
+  }
+  MILK_ASSIGN_OR_RETURN(ca->key_pem, LoadOrCreateTlsKey(key_path, org.name + " TLS CA key"));
+  Report(cert_path, org.name + " TLS CA certificate", has_cert);
+  if (has_cert) {
+    MILK_ASSIGN_OR_RETURN(ca->cert_pem, ReadPem(cert_path));
+    Status status = tls_->CheckCa(org.name, ca->cert_pem, ca->key_pem);
+    if (!status.ok()) {
+      return KeptFileError(status, cert_path,
+                           "restore the ca.crt issued for " + key_path + ", or remove " + dir +
+                               " and every members/*/tls.crt of the org to start a new TLS CA");
+    }
+    return Status::Ok();
+  }
+  MILK_ASSIGN_OR_RETURN(ca->cert_pem, tls_->IssueCa(org.name, ca->key_pem, now_ms_));
+  if (write_) {
+    MILK_RETURN_IF_ERROR(
+        internal::ReplaceFile(cert_path, ca->cert_pem, kPublicFileMode, kPrivateDirMode));
+  }
+  return Status::Ok();
+}
+
+Status Generator::MemberTls(const OrgSpec& org, const MemberSpec& member, const std::string& dir,
+                            const TlsCa& ca) {
+  const std::string key_path = dir + "/tls.key";
+  const std::string cert_path = dir + "/tls.crt";
+  const std::string what = org.name + " " + member.name + " (" + RoleName(member.role) + ") TLS";
+  const bool has_cert = internal::PathExists(cert_path);
+  if (has_cert && !internal::PathExists(key_path)) {
+    return FailedPrecondition(cert_path + " exists without its key; remove " + cert_path +
+                              " to issue a new TLS key and certificate");
+  }
+  const TlsMemberSpec spec{org.name, member.name, RoleName(member.role), member.hosts,
+                           org.validity_days};
+  MILK_ASSIGN_OR_RETURN(std::string key_pem, LoadOrCreateTlsKey(key_path, what + " key"));
+  std::string hosts;
+  for (const std::string& host : member.hosts) hosts += (hosts.empty() ? "" : ", ") + host;
+  Report(cert_path, what + " certificate for " + hosts, has_cert);
+  if (has_cert) {
+    MILK_ASSIGN_OR_RETURN(std::string cert_pem, ReadPem(cert_path));
+    Status status = tls_->CheckMember(spec, cert_pem, key_pem, ca.cert_pem);
+    if (!status.ok()) {
+      return KeptFileError(status, cert_path,
+                           "remove it to issue a new TLS certificate for " + key_path);
+    }
+    return Status::Ok();
+  }
+  MILK_ASSIGN_OR_RETURN(std::string cert_pem,
+                        tls_->IssueMember(spec, key_pem, ca.cert_pem, ca.key_pem, now_ms_));
+  if (write_) {
+    MILK_RETURN_IF_ERROR(
+        internal::ReplaceFile(cert_path, cert_pem, kPublicFileMode, kPrivateDirMode));
+  }
+  return Status::Ok();
+}
+
 Status Generator::Wallet(const std::string& name) {
   const std::string dir = out_dir_ + "/wallets/" + name;
   const std::string key_path = dir + "/key";
@@ -399,32 +381,44 @@ Status Generator::Wallet(const std::string& name) {
     }
   } else if (write_) {
     MILK_RETURN_IF_ERROR(
-        internal::ReplaceFile(address_path, address + "\n", 0644, kPrivateDirMode));
+        internal::ReplaceFile(address_path, address + "\n", kPublicFileMode, kPrivateDirMode));
   }
   Report(address_path, "wallet " + name + " address " + address, has_address);
   return Status::Ok();
 }
 
 Result<std::vector<GeneratedFile>> Run(const Spec& spec, const std::string& out_dir, int64_t now_ms,
-                                       bool write) {
-  Generator generator(out_dir, now_ms, write);
+                                       bool write, const TlsIssuer* tls) {
+  Generator generator(out_dir, now_ms, write, tls);
   for (const OrgSpec& org : spec.orgs) MILK_RETURN_IF_ERROR(generator.Org(org));
   for (const std::string& wallet : spec.wallets) MILK_RETURN_IF_ERROR(generator.Wallet(wallet));
   return generator.TakeFiles();
+}
+
+Result<std::vector<GeneratedFile>> Generate(const std::string& yaml_path,
+                                            const std::string& out_dir, int64_t now_ms,
+                                            const TlsIssuer* tls) {
+  if (now_ms < 0 || now_ms > kNowMsMax) {
+    return InvalidArgument("now_ms " + std::to_string(now_ms) + " is outside years 1970 to 9999");
+  }
+  if (out_dir.empty()) return InvalidArgument("output directory is empty");
+  MILK_ASSIGN_OR_RETURN(Spec spec, internal::ParseSpec(yaml_path));
+  // Dry run first: every existing file is read and checked before anything is written.
+  MILK_RETURN_IF_ERROR(Run(spec, out_dir, now_ms, false, tls).status());
+  return Run(spec, out_dir, now_ms, true, tls);
 }
 
 }  // namespace
 
 Result<std::vector<GeneratedFile>> GenerateFromYaml(const std::string& yaml_path,
                                                     const std::string& out_dir, int64_t now_ms) {
-  if (now_ms < 0 || now_ms > kNowMsMax) {
-    return InvalidArgument("now_ms " + std::to_string(now_ms) + " is outside years 1970 to 9999");
-  }
-  if (out_dir.empty()) return InvalidArgument("output directory is empty");
-  MILK_ASSIGN_OR_RETURN(Spec spec, ParseSpec(yaml_path));
-  // Dry run first: every existing file is read and checked before anything is written.
-  MILK_RETURN_IF_ERROR(Run(spec, out_dir, now_ms, false).status());
-  return Run(spec, out_dir, now_ms, true);
+  return Generate(yaml_path, out_dir, now_ms, nullptr);
+}
+
+Result<std::vector<GeneratedFile>> GenerateFromYaml(const std::string& yaml_path,
+                                                    const std::string& out_dir, int64_t now_ms,
+                                                    const TlsIssuer& tls) {
+  return Generate(yaml_path, out_dir, now_ms, &tls);
 }
 
 }  // namespace milk::crypto

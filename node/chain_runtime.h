@@ -6,29 +6,19 @@
 
 #include "node/chain/chain.h"
 #include "node/node.h"
-#include "node/orderer/orderer.h"
+#include "node/raft/raft_consenter.h"
 
 namespace milk::node {
 
-// The committer as the orderer's sink: single node, so "ordered" means "committed durably".
-class ChainSink final : public BlockSink {
- public:
-  explicit ChainSink(Chain& chain) : chain_(chain) {}
-  Result<milkpb::Block> Deliver(milkpb::Block block) override {
-    return chain_.CommitBlock(std::move(block));
-  }
-  uint64_t next_number() const override { return chain_.height(); }
-  std::string last_header_hash() const override { return chain_.last_header_hash(); }
-  int64_t last_timestamp_ms() const override { return chain_.last_timestamp_ms(); }
-
- private:
-  Chain& chain_;
+// Another consenter of a chain, as the node reaches it.
+struct ChainConfigPeer {
+  uint64_t raft_id = 0;
+  std::string endpoint;
 };
 
 struct Node::ChainRuntime {
   std::shared_ptr<Chain> chain;
-  std::unique_ptr<ChainSink> sink;
-  std::unique_ptr<Orderer> orderer;  // null when this node holds no consenter identity
+  std::unique_ptr<RaftConsenter> consenter;  // null when this node orders nothing on the chain
 };
 
 }  // namespace milk::node

@@ -45,6 +45,10 @@ Result<NodeOptions> BuildNodeOptions(const ops::NodeConfig& config) {
   options.validation_threads = ops::EffectiveValidationThreads(config);
   options.pending_submits_max = config.limits.pending_submits_max;
   options.envelope_bytes_max = config.limits.grpc_message_bytes_max;
+  options.raft_tick_ms = config.raft.tick_ms;
+  options.raft_election_ticks = config.raft.election_ticks;
+  options.raft_snapshot_every_entries = config.raft.snapshot_every_entries;
+  options.raft_snapshot_keep_entries = config.raft.snapshot_keep_entries;
   return options;
 }
 

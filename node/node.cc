@@ -8,6 +8,7 @@
 #include "node/ledger/formats.h"
 #include "node/ledger/tx_check.h"
 #include "node/ops/logging.h"
+#include "node/raft/peer_client.h"
 
 namespace milk::node {
 namespace fs = std::filesystem;
@@ -83,23 +84,69 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options, const chaincode::R
 Status Node::AddChain(std::shared_ptr<Chain> chain) {
   auto runtime = std::make_unique<ChainRuntime>();
   runtime->chain = chain;
-  runtime->sink = std::make_unique<ChainSink>(*chain);
   ObserveCommits(*chain, metrics_);
+  const std::string chain_id = chain->chain_id();
+  auto config = chain->config();
+  std::vector<uint64_t> voters;
+  for (const auto& c : config->consenters()) {
+    transport_.SetPeer(chain_id, c.raft_id, c.endpoint);
+    voters.push_back(c.raft_id);
+  }
+  uint64_t raft_id = 0;
   if (options_.consenter.has_value()) {
     auto info = crypto::ParseIdentity(options_.consenter->identity);
-    if (info.ok() && chain->config()->IsConsenter(*info)) {
-      const milkpb::BatchConfig& batch = chain->config()->config().batch();
-      OrdererOptions orderer_options{chain->chain_id(), batch.max_tx_count(), batch.max_bytes(),
-                                     batch.batch_timeout_ms(), options_.pending_submits_max};
-      runtime->orderer = std::make_unique<Orderer>(orderer_options, options_.consenter->key,
-                                                   options_.consenter->identity, clock_,
-                                                   *runtime->sink);
-      runtime->orderer->Start();
+    if (info.ok()) raft_id = config->RaftIdOf(*info);
+  }
+  if (raft_id != 0) {
+    const milkpb::BatchConfig& batch = config->config().batch();
+    RaftConsenterOptions raft;
+    raft.chain_id = chain_id;
+    raft.raft_id = raft_id;
+    raft.voters = voters;
+    raft.wal_dir = options_.data_dir + "/chains/" + chain_id + "/wal";
+    raft.tick_ms = options_.raft_tick_ms;
+    raft.election_ticks = options_.raft_election_ticks;
+    raft.snapshot_every_entries = options_.raft_snapshot_every_entries;
+    raft.snapshot_keep_entries = options_.raft_snapshot_keep_entries;
+    raft.seed = raft_id * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(clock_.NowMs());
+    raft.orderer = {chain_id, batch.max_tx_count(), batch.max_bytes(), batch.batch_timeout_ms(),
+                    options_.pending_submits_max};
+    std::vector<ChainConfigPeer> peers;
+    for (const auto& c : config->consenters()) {
+      if (c.raft_id != raft_id) peers.push_back({c.raft_id, c.endpoint});
     }
+    auto credentials = options_.peer_credentials;
+    BlockFetcher fetcher = [peers, credentials, chain_id](uint64_t from, uint64_t to)
+        -> Result<std::vector<milkpb::Block>> {
+      Status last = Unavailable("no other consenter to fetch blocks from");
+      for (const auto& peer : peers) {
+        auto blocks = FetchBlocks(peer.endpoint, credentials, chain_id, from, to, 10000);
+        if (blocks.ok()) return blocks;
+        last = blocks.status();
+      }
+      return last;
+    };
+    MILK_ASSIGN_OR_RETURN(runtime->consenter,
+                          RaftConsenter::Start(raft, *chain, options_.consenter->key,
+                                               options_.consenter->identity, clock_, transport_,
+                                               std::move(fetcher)));
   }
   std::unique_lock lock(mutex_);
-  chains_[chain->chain_id()] = std::move(runtime);
+  chains_[chain_id] = std::move(runtime);
   return Status::Ok();
+}
+
+bool Node::RouteRaftMessage(const std::string& chain_id, milkpb::RaftMessage message) {
+  std::shared_lock lock(mutex_);
+  auto it = chains_.find(chain_id);
+  if (it == chains_.end() || it->second->consenter == nullptr) return false;
+  bool known_sender = false;
+  for (const auto& c : it->second->chain->config()->consenters()) {
+    known_sender = known_sender || c.raft_id == message.from();
+  }
+  if (!known_sender) return false;
+  it->second->consenter->Receive(std::move(message));
+  return true;
 }
 
 Result<std::string> Node::JoinChain(const milkpb::Block& genesis, const std::string& creator,

@@ -22,6 +22,7 @@
 #include "node/ledger/thread_pool.h"
 #include "node/ops/metrics.h"
 #include "node/orderer/orderer.h"
+#include "node/raft/cluster_transport.h"
 
 namespace milk::node {
 
@@ -36,6 +37,14 @@ struct NodeOptions {
   int64_t submit_timeout_ms = 30000;
   size_t envelope_bytes_max = 4u << 20;
   ChainOptions chain;
+  // Raft: one tick, and the election timeout in ticks (docs/consensus.md).
+  int64_t raft_tick_ms = 100;
+  uint32_t raft_election_ticks = 10;
+  uint64_t raft_snapshot_every_entries = 1000;
+  uint64_t raft_snapshot_keep_entries = 200;
+  // Credentials for talking to other consenters (Cluster, Deliver, forwarded Submit); null =
+  // plaintext (loopback tests only).
+  std::shared_ptr<grpc::ChannelCredentials> peer_credentials;
 };
 
 class Node {
@@ -56,8 +65,14 @@ class Node {
 
   Result<milkpb::ProposalResponse> Endorse(const milkpb::SignedProposal& proposal);
   Result<milkpb::Response> Evaluate(const milkpb::SignedProposal& proposal);
-  // Answers once the transaction is durably in a block. kAlreadyExists for a committed txid.
-  Result<milkpb::SubmitResponse> Submit(const std::string& chain_id, const milkpb::Envelope& envelope);
+  // Answers once the transaction is durably ordered (committed by a quorum of consenters).
+  // kAlreadyExists for a committed txid. A consenter that does not lead forwards the envelope to
+  // the leader once; `forwarded` marks a request that was already forwarded (never again).
+  Result<milkpb::SubmitResponse> Submit(const std::string& chain_id, const milkpb::Envelope& envelope,
+                                        bool forwarded = false);
+  // A Raft message from another consenter; false when the chain or sender is unknown.
+  bool RouteRaftMessage(const std::string& chain_id, milkpb::RaftMessage message);
+  Result<milkpb::ClusterStatusResponse> ClusterStatus(const std::string& chain_id) const;
   Result<milkpb::CommitStatusResponse> CommitStatus(const std::string& chain_id,
                                                     const std::string& tx_id, bool wait,
                                                     int64_t timeout_ms);
@@ -72,11 +87,15 @@ class Node {
        ops::Registry& metrics);
   Status AddChain(std::shared_ptr<Chain> chain);
 
+  Result<milkpb::SubmitResponse> Forward(const ChainRuntime& runtime, const std::string& chain_id,
+                                         const milkpb::Envelope& envelope);
+
   const NodeOptions options_;
   const chaincode::Registry& registry_;
   const Clock& clock_;
   ops::Registry& metrics_;
   ledger::ThreadPool pool_;
+  ClusterTransport transport_;
 
   std::mutex join_mutex_;  // one JoinChain at a time (creating a chain directory is not atomic)
   mutable std::shared_mutex mutex_;

@@ -1,11 +1,13 @@
 // Node: submit, commit status, health and shutdown.
 #include <chrono>
+#include <thread>
 
 #include "node/ledger/formats.h"
 #include "node/ledger/tx_check.h"
 #include "node/node.h"
 #include "node/chain_runtime.h"
 #include "node/ops/logging.h"
+#include "node/raft/peer_client.h"
 
 namespace milk::node {
 namespace {
@@ -37,23 +39,25 @@ Status StatusForCode(uint8_t code, const std::string& chain_id) {
 }  // namespace
 
 Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
-                                            const milkpb::Envelope& envelope) {
+                                            const milkpb::Envelope& envelope, bool forwarded) {
   std::string bytes = envelope.SerializeAsString();
   if (bytes.size() > options_.envelope_bytes_max) {
     return ResourceExhausted("envelope of " + std::to_string(bytes.size()) +
                              " bytes exceeds the limit of " +
                              std::to_string(options_.envelope_bytes_max));
   }
-  Orderer* orderer = nullptr;
   std::shared_ptr<Chain> chain;
+  RaftConsenter* consenter = nullptr;
+  const ChainRuntime* runtime = nullptr;
   {
     std::shared_lock lock(mutex_);
     auto it = chains_.find(chain_id);
     if (it == chains_.end()) return NotFound("chain '" + chain_id + "' is not joined on this node");
     chain = it->second->chain;
-    orderer = it->second->orderer.get();
+    consenter = it->second->consenter.get();
+    runtime = it->second.get();
   }
-  if (orderer == nullptr) {
+  if (consenter == nullptr) {
     return FailedPrecondition("this node is not a consenter of chain '" + chain_id +
                               "'; submit to a consenter");
   }
@@ -65,7 +69,21 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
                          std::to_string(existing->block_number) + " as " +
                          ledger::ValidationCodeName(existing->validation_code));
   }
-  auto future = orderer->Submit(std::move(bytes), check.tx_id);
+  // During an election (a fresh chain, or after a leader died) wait for a leader rather than
+  // refusing: a few election timeouts at most.
+  const auto election_wait = std::chrono::steady_clock::now() +
+                             std::chrono::milliseconds(3 * options_.raft_tick_ms *
+                                                       2 * options_.raft_election_ticks);
+  while (consenter->leader() == 0 && std::chrono::steady_clock::now() < election_wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!consenter->is_leader()) {
+    if (forwarded) {
+      return Unavailable("this consenter no longer leads chain '" + chain_id + "'; retry");
+    }
+    return Forward(*runtime, chain_id, envelope);
+  }
+  auto future = consenter->Submit(std::move(bytes), check.tx_id);
   if (future.wait_for(std::chrono::milliseconds(options_.submit_timeout_ms)) !=
       std::future_status::ready) {
     return DeadlineExceeded("transaction " + check.tx_id + " was not ordered within " +
@@ -77,6 +95,62 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
   milkpb::SubmitResponse response;
   response.set_tx_id(check.tx_id);
   response.set_block_number(ordered->block_number);
+  return response;
+}
+
+Result<milkpb::SubmitResponse> Node::Forward(const ChainRuntime& runtime,
+                                             const std::string& chain_id,
+                                             const milkpb::Envelope& envelope) {
+  uint64_t leader = runtime.consenter->leader();
+  std::string endpoint;
+  for (const auto& c : runtime.chain->config()->consenters()) {
+    if (c.raft_id == leader) endpoint = c.endpoint;
+  }
+  if (leader == 0 || endpoint.empty()) {
+    return Unavailable("chain '" + chain_id + "' has no leader right now (election in progress); "
+                       "retry");
+  }
+  milkpb::SubmitRequest request;
+  request.set_chain_id(chain_id);
+  *request.mutable_envelope() = envelope;
+  request.set_forwarded(true);
+  return ForwardSubmit(endpoint, options_.peer_credentials, request, options_.submit_timeout_ms);
+}
+
+Result<milkpb::ClusterStatusResponse> Node::ClusterStatus(const std::string& chain_id) const {
+  std::shared_ptr<Chain> chain;
+  const RaftConsenter* consenter = nullptr;
+  {
+    std::shared_lock lock(mutex_);
+    auto it = chains_.find(chain_id);
+    if (it == chains_.end()) return NotFound("chain '" + chain_id + "' is not joined on this node");
+    chain = it->second->chain;
+    consenter = it->second->consenter.get();
+  }
+  if (consenter == nullptr) {
+    return FailedPrecondition("this node is not a consenter of chain '" + chain_id + "'");
+  }
+  consensus::RaftStatus status = consenter->status();
+  milkpb::ClusterStatusResponse response;
+  response.set_raft_id(status.id);
+  response.set_role(consensus::RoleName(status.role));
+  response.set_term(status.term);
+  response.set_leader(status.leader);
+  response.set_commit(status.commit);
+  response.set_applied(status.applied);
+  response.set_last_index(status.last_index);
+  response.set_height(chain->height());
+  for (const auto& c : chain->config()->consenters()) {
+    if (c.raft_id == status.leader) response.set_endpoint(c.endpoint);
+  }
+  for (const consensus::PeerStatus& p : status.progress) {
+    milkpb::PeerProgress* out = response.add_progress();
+    out->set_raft_id(p.id);
+    out->set_match(p.match);
+    out->set_next(p.next);
+    out->set_state(consensus::ProgressStateName(p.state));
+    out->set_lag(status.last_index > p.match ? status.last_index - p.match : 0);
+  }
   return response;
 }
 
@@ -124,9 +198,10 @@ void Node::Stop() {
     chains.swap(chains_);
   }
   for (auto& [id, runtime] : chains) {
-    if (runtime->orderer) runtime->orderer->Stop();
+    if (runtime->consenter) runtime->consenter->Stop();
     runtime->chain->Close();
   }
+  transport_.Stop();
 }
 
 }  // namespace milk::node

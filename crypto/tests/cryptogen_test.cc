@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "crypto/cryptogen_spec.h"
 #include "crypto/identity.h"
 #include "crypto/key_files.h"
 #include "crypto/tests/test_util.h"
@@ -228,6 +229,26 @@ TEST_CASE("cryptogen rejects invalid YAML with a clear error", "[cryptogen]") {
       {"orgs:\n  - name: TICA\n    members: peer0\n", {"org TICA", "members"}},
       {"orgs:\n  - name: TICA\n    members:\n      - {name: p, role: peer, tls: yes}\n",
        {"org TICA", "tls"}},
+      {"orgs:\n  - name: TICA\n    members:\n      - {name: p, role: peer, hosts: []}\n",
+       {"org TICA member p", "hosts", "at least one"}},
+      {"orgs:\n  - name: TICA\n    members:\n      - {name: p, role: peer, hosts: a.b}\n",
+       {"org TICA member p", "hosts must be a list"}},
+      {"orgs:\n  - name: TICA\n    members:\n      - {name: p, role: peer, hosts: [a.b, A.B]}\n",
+       {"org TICA member p", "host \"a.b\" appears twice"}},
+      {"orgs:\n  - name: TICA\n    members:\n"
+       "      - {name: p, role: peer, hosts: [\"::1\", \"0:0::1\"]}\n",
+       {"org TICA member p", "host \"::1\" appears twice"}},
+      {"orgs:\n  - name: TICA\n    members:\n      - {name: p, role: peer, hosts: [a_b]}\n",
+       {"org TICA member p", "hosts[0] \"a_b\"", "neither an IP address nor a DNS name"}},
+      {"orgs:\n  - name: TICA\n    members:\n"
+       "      - {name: p, role: peer, hosts: [x, 10.0.0.300]}\n",
+       {"org TICA member p", "hosts[1] \"10.0.0.300\""}},
+      {"orgs:\n  - name: TICA\n    members:\n      - {name: p, role: peer, hosts: [-a.b]}\n",
+       {"org TICA member p", "\"-a.b\""}},
+      {"orgs:\n  - name: TICA\n    members:\n      - {name: p, role: peer, hosts: [a..b]}\n",
+       {"org TICA member p", "\"a..b\""}},
+      {"orgs:\n  - name: TICA\n    members:\n      - {name: p, role: peer, hosts: [[a]]}\n",
+       {"org TICA member p", "hosts[0]"}},
       {"orgs:\n  - just-a-name\n", {"orgs[0]", "mapping"}},
       {"orgs:\n  - name: TICA\n    members: [peer0]\n", {"org TICA", "members[0]", "mapping"}},
       {"wallets: [alice, alice]\n", {"wallet", "alice", "twice"}},
@@ -250,6 +271,22 @@ TEST_CASE("cryptogen rejects invalid YAML with a clear error", "[cryptogen]") {
     }
     CHECK_FALSE(std::filesystem::exists(run.out));
   }
+}
+
+TEST_CASE("TLS hosts are IP addresses or DNS names", "[cryptogen]") {
+  for (const char* host : {"localhost", "127.0.0.1", "::1", "fe80::1:2", "peer0.tica.example",
+                           "a-b.c1", "x", "1a.example", "123.example.com"}) {
+    INFO(host);
+    CHECK(internal::IsValidHost(host));
+  }
+  const std::string long_label(64, 'a');
+  for (const std::string& host : std::vector<std::string>{
+           "", "a_b", "-a", "a-", "a..b", ".a", "a.", "10.0.0.300", "1.2.3", "*.example", "a b",
+           "[::1]", "host:443", long_label, std::string(254, 'a')}) {
+    INFO(host);
+    CHECK_FALSE(internal::IsValidHost(host));
+  }
+  CHECK(internal::IsValidHost(std::string(63, 'a') + ".b"));
 }
 
 TEST_CASE("cryptogen: missing YAML and bad now_ms", "[cryptogen]") {

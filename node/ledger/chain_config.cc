@@ -36,7 +36,15 @@ Result<std::shared_ptr<const ChainConfigView>> ChainConfigView::Create(milkpb::C
       return InvalidArgument("consenter of org '" + consenter.org() +
                              "' does not carry a consenter certificate of that org");
     }
-    view->consenter_keys_.emplace_back(body.org(), body.public_key());
+    uint64_t raft_id = consenter.raft_id() != 0
+                           ? consenter.raft_id()
+                           : static_cast<uint64_t>(view->consenters_.size() + 1);
+    for (const Consenter& other : view->consenters_) {
+      if (other.raft_id == raft_id) {
+        return InvalidArgument("two consenters have raft id " + std::to_string(raft_id));
+      }
+    }
+    view->consenters_.push_back({body.org(), body.public_key(), raft_id, consenter.endpoint()});
   }
   const milkpb::BatchConfig& b = c.batch();
   if (b.max_tx_count() == 0 || b.max_bytes() == 0 || b.batch_timeout_ms() == 0) {
@@ -118,9 +126,15 @@ bool ChainConfigView::IsAllowed(const milkpb::ChaincodeDefinition& definition,
 }
 
 bool ChainConfigView::IsConsenter(const crypto::IdentityInfo& info) const {
-  if (info.is_wallet || info.role != milkpb::CONSENTER) return false;
-  return std::find(consenter_keys_.begin(), consenter_keys_.end(),
-                   std::make_pair(info.org, info.public_key)) != consenter_keys_.end();
+  return RaftIdOf(info) != 0;
+}
+
+uint64_t ChainConfigView::RaftIdOf(const crypto::IdentityInfo& info) const {
+  if (info.is_wallet || info.role != milkpb::CONSENTER) return 0;
+  for (const Consenter& c : consenters_) {
+    if (c.org == info.org && c.public_key == info.public_key) return c.raft_id;
+  }
+  return 0;
 }
 
 }  // namespace milk::ledger

@@ -53,13 +53,23 @@ class ChainConfigView {
                         milkpb::Role role);
   // True when the member's certificate is one of the configured consenters'.
   bool IsConsenter(const crypto::IdentityInfo& info) const;
+
+  struct Consenter {
+    std::string org;
+    std::string public_key;
+    uint64_t raft_id = 0;  // ConsenterConfig.raft_id, or position + 1 when unset
+    std::string endpoint;
+  };
+  const std::vector<Consenter>& consenters() const { return consenters_; }
+  // The consenter's Raft id, 0 when the identity is not a consenter of this chain.
+  uint64_t RaftIdOf(const crypto::IdentityInfo& info) const;
   int64_t max_timestamp_skew_ms() const { return config_.max_timestamp_skew_ms(); }
 
  private:
   milkpb::ChainConfig config_;
   std::map<std::string, const milkpb::OrgConfig*> orgs_;
   std::map<std::string, ChaincodeInfo> chaincodes_;
-  std::vector<std::pair<std::string, std::string>> consenter_keys_;  // (org, public key)
+  std::vector<Consenter> consenters_;
 };
 
 }  // namespace milk::ledger

@@ -60,6 +60,12 @@ struct NodeConfig {
     uint64_t max_bytes = 4194304;    // [1 KiB, 256 MiB], <= limits.grpc_message_bytes_max
     int64_t batch_timeout_ms = 200;  // [1, 60000]
   };
+  struct Raft {
+    int64_t tick_ms = 100;               // [1, 10000] one Raft tick
+    uint32_t election_ticks = 10;        // [2, 1000] election timeout in ticks (1 s by default)
+    uint64_t snapshot_every_entries = 1000;  // [2, 10000000] applied entries between snapshots
+    uint64_t snapshot_keep_entries = 200;    // [0, 10000000] entries kept behind a snapshot
+  };
   struct Log {
     LogLevel level = LogLevel::kInfo;
     LogFormat format = LogFormat::kText;
@@ -70,6 +76,7 @@ struct NodeConfig {
   Limits limits;
   Validation validation;
   Ordering ordering;
+  Raft raft;
   Log log;
 };
 

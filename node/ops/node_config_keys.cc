@@ -123,6 +123,10 @@ const ConfigKey kKeys[] = {
     MILK_INTEGER_KEY("ordering.max_tx_count", ordering.max_tx_count, 1, 100000),
     MILK_INTEGER_KEY("ordering.max_bytes", ordering.max_bytes, kKiB, 256 * kMiB),
     MILK_INTEGER_KEY("ordering.batch_timeout_ms", ordering.batch_timeout_ms, 1, 60000),
+    MILK_INTEGER_KEY("raft.tick_ms", raft.tick_ms, 1, 10000),
+    MILK_INTEGER_KEY("raft.election_ticks", raft.election_ticks, 2, 1000),
+    MILK_INTEGER_KEY("raft.snapshot_every_entries", raft.snapshot_every_entries, 2, 10000000),
+    MILK_INTEGER_KEY("raft.snapshot_keep_entries", raft.snapshot_keep_entries, 0, 10000000),
     ConfigKey{"log.level", false,
               [](NodeConfig& c, std::string_view v, const std::string&) {
                 Result<LogLevel> level = ParseLogLevel(v);

@@ -1,6 +1,7 @@
 #include "node/server/services.h"
 
 #include "node/ledger/formats.h"
+#include "node/server/cluster_service.h"
 
 namespace milk::node {
 namespace {
@@ -55,7 +56,7 @@ class GatewayService final : public milkpb::Gateway::Service {
                       milkpb::SubmitResponse* response) override {
     if (Status s = CheckSize(*request, bytes_max_); !s.ok()) return rpc_.Done("Submit", s);
     if (!request->has_envelope()) return rpc_.Done("Submit", InvalidArgument("no envelope"));
-    auto result = node_.Submit(request->chain_id(), request->envelope());
+    auto result = node_.Submit(request->chain_id(), request->envelope(), request->forwarded());
     if (result.ok()) *response = std::move(result).value();
     return rpc_.Done("Submit", result.status());
   }
@@ -185,6 +186,13 @@ class AdminService final : public milkpb::Admin::Service {
     return rpc_.Done("ListChains", Status::Ok());
   }
 
+  grpc::Status ClusterStatus(grpc::ServerContext*, const milkpb::ClusterStatusRequest* request,
+                             milkpb::ClusterStatusResponse* response) override {
+    auto result = node_.ClusterStatus(request->chain_id());
+    if (result.ok()) *response = std::move(result).value();
+    return rpc_.Done("ClusterStatus", result.status());
+  }
+
   grpc::Status ChainInfo(grpc::ServerContext*, const milkpb::ChainInfoRequest* request,
                          milkpb::ChainInfoResponse* response) override {
     auto chain = node_.GetChain(request->chain_id());
@@ -221,6 +229,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
       node, metrics, options.poll_ms, static_cast<size_t>(options.message_bytes_max));
   server->deliver_ = std::make_unique<DeliverService>(node, metrics, options.poll_ms);
   server->admin_ = std::make_unique<AdminService>(node, metrics);
+  server->cluster_ = MakeClusterService(node, metrics);
   grpc::ServerBuilder builder;
   // TLS comes with chain membership enforcement (a later issue); until then bind loopback.
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
@@ -231,6 +240,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
   builder.RegisterService(server->gateway_.get());
   builder.RegisterService(server->deliver_.get());
   builder.RegisterService(server->admin_.get());
+  builder.RegisterService(server->cluster_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return Unavailable("cannot listen for gRPC on " + options.listen +

@@ -34,7 +34,7 @@ class RpcServer {
 
  private:
   RpcServer() = default;
-  std::unique_ptr<grpc::Service> gateway_, deliver_, admin_;
+  std::unique_ptr<grpc::Service> gateway_, deliver_, admin_, cluster_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

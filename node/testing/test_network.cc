@@ -72,6 +72,21 @@ Wallet TestNetwork::MakeWallet(uint8_t seed) const {
   return w;
 }
 
+void TestNetwork::UseConsenters(int n) {
+  config.clear_consenters();
+  consenters.clear();
+  for (int i = 1; i <= n; ++i) {
+    Member m = MakeMember("orderer" + std::to_string(i), milkpb::CONSENTER, kNowMs * 2,
+                          static_cast<uint64_t>(200 + i));
+    milkpb::ConsenterConfig* c = config.add_consenters();
+    c->set_org("TICA");
+    c->set_certificate(m.cert.SerializeAsString());
+    c->set_endpoint("127.0.0.1:0");
+    c->set_raft_id(static_cast<uint64_t>(i));
+    consenters.push_back(std::move(m));
+  }
+}
+
 milkpb::Block TestNetwork::Genesis() const {
   milkpb::ConfigTransaction tx;
   *tx.mutable_config() = config;

@@ -36,6 +36,8 @@ class TestNetwork {
   Wallet MakeWallet(uint8_t seed) const;
 
   milkpb::Block Genesis() const;  // signed by admin, token chaincode with init "MLKT"
+  // Replaces the consenters with n members "orderer1".."ordererN", raft ids 1..n.
+  void UseConsenters(int n);
   node::Signer PeerSigner() const { return {peer.key, peer.identity}; }
 
   // A signed proposal; tx_id is set.
@@ -55,6 +57,7 @@ class TestNetwork {
   crypto::KeyPair root;
   milkpb::ChainConfig config;
   Member admin, peer, consenter, client;
+  std::vector<Member> consenters;  // after UseConsenters
 
  private:
   uint64_t nonce_counter_ = 0;

@@ -348,7 +348,7 @@ TEST_CASE("NodeConfigEntries lists every key in order", "[config]") {
   Result<NodeConfig> config = Parse("");
   REQUIRE(config.ok());
   auto entries = NodeConfigEntries(*config);
-  REQUIRE(entries.size() == 19);
+  REQUIRE(entries.size() == 23);
   CHECK(entries.front() == std::make_pair(std::string("node.name"), std::string("peer0")));
   CHECK(entries[12] ==
         std::make_pair(std::string("limits.pending_submits_max"), std::string("100000")));

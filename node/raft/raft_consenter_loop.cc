@@ -1,0 +1,222 @@
+// RaftConsenter: the Raft thread (ticks, messages, Ready handling, applying) and proposing.
+#include <chrono>
+
+#include "crypto/bytes.h"
+#include "node/ledger/formats.h"
+#include "node/ops/logging.h"
+#include "node/raft/raft_consenter.h"
+
+namespace milk::node {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+std::string EncodeChainMark(uint64_t height, const std::string& header_hash) {
+  std::string out;
+  PutFixed64BE(&out, height);
+  out.append(header_hash);
+  return out;
+}
+
+Result<uint64_t> DecodeChainMark(const std::string& data) {
+  if (data.empty()) return uint64_t{0};  // the bootstrap snapshot
+  if (data.size() != 8 + 32) return DataLoss("snapshot data is not a chain mark");
+  return GetFixed64BE(data.data());
+}
+
+// How long the proposer re-checks leadership and the barrier while waiting.
+constexpr auto kProposePoll = std::chrono::milliseconds(20);
+// Fetching blocks for a snapshot: attempts and the pause between them.
+constexpr int kFetchAttemptsMax = 50;
+constexpr auto kFetchRetryPause = std::chrono::milliseconds(100);
+
+}  // namespace
+
+void RaftConsenter::Loop() {
+  auto next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
+  while (true) {
+    std::deque<milkpb::RaftMessage> inbox;
+    std::deque<std::string> proposals;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait_until(lock, next_tick,
+                     [&] { return stopping_ || !inbox_.empty() || !proposals_.empty(); });
+      if (stopping_) return;
+      inbox.swap(inbox_);
+      proposals.swap(proposals_);
+    }
+    for (const auto& m : inbox) {
+      Status s = raft_->Step(m);
+      if (!s.ok()) ops::LogDebug("raft message dropped", {{"chain", options_.chain_id}, {"why", s.message()}});
+    }
+    for (auto& p : proposals) {
+      Status s = raft_->Propose(std::move(p));
+      if (!s.ok()) ops::LogDebug("proposal refused", {{"chain", options_.chain_id}, {"why", s.message()}});
+    }
+    if (Steady::now() >= next_tick) {
+      raft_->Tick();
+      next_tick += std::chrono::milliseconds(options_.tick_ms);
+      if (next_tick < Steady::now()) next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
+    }
+    while (raft_->HasReady()) {
+      Status s = HandleReady();
+      if (!s.ok()) {
+        ops::LogError("consenter stopped", {{"chain", options_.chain_id}, {"why", s.ToString()}});
+        {
+          std::lock_guard lock(mutex_);
+          failure_ = Unavailable("consenter of chain '" + options_.chain_id + "' stopped: " +
+                                 s.message() + "; restart the node");
+          leading_ = false;
+        }
+        FailWaiters(s.message());
+        return;
+      }
+    }
+    std::lock_guard lock(mutex_);
+    status_ = raft_->GetStatus();
+  }
+}
+
+Status RaftConsenter::HandleReady() {
+  consensus::Ready ready = raft_->GetReady();
+  if (ready.soft_state.has_value()) {
+    bool now_leading = ready.soft_state->role == consensus::Role::kLeader;
+    bool lost = false;
+    {
+      std::lock_guard lock(mutex_);
+      lost = leading_ && !now_leading;
+      if (now_leading && !leading_) leader_barrier_ = raft_->GetStatus().last_index;
+      leading_ = now_leading;
+      leader_ = ready.soft_state->leader;
+    }
+    if (lost) FailWaiters("leadership of chain '" + options_.chain_id + "' moved; retry");
+    ops::LogInfo("raft role", {{"chain", options_.chain_id},
+                               {"role", consensus::RoleName(ready.soft_state->role)},
+                               {"leader", std::to_string(ready.soft_state->leader)}});
+  }
+  MILK_RETURN_IF_ERROR(log_->Persist(ready));  // durable before anything is sent
+  if (ready.snapshot.has_value()) MILK_RETURN_IF_ERROR(InstallSnapshot(*ready.snapshot));
+  for (const auto& m : ready.messages) transport_.Send(options_.chain_id, m);
+  MILK_RETURN_IF_ERROR(ApplyCommitted(ready.committed_entries));
+  raft_->Advance(ready);
+  return MaybeCompact();
+}
+
+Status RaftConsenter::ApplyCommitted(const std::vector<milkpb::RaftEntry>& entries) {
+  for (const milkpb::RaftEntry& entry : entries) {
+    if (entry.type() == milkpb::RaftEntry::CONF_CHANGE) {
+      milkpb::RaftConfChange change;
+      if (change.ParseFromString(entry.data())) raft_->ApplyConfChange(change);
+    } else if (!entry.data().empty()) {
+      MILK_RETURN_IF_ERROR(ApplyBlockEntry(entry));
+    }
+    std::lock_guard lock(mutex_);
+    applied_ = entry.index();
+  }
+  return Status::Ok();
+}
+
+Status RaftConsenter::ApplyBlockEntry(const milkpb::RaftEntry& entry) {
+  milkpb::Block block;
+  if (!block.ParseFromString(entry.data())) {
+    ops::LogWarn("raft entry is not a block; skipped", {{"chain", options_.chain_id},
+                                                        {"index", std::to_string(entry.index())}});
+    return Status::Ok();
+  }
+  const uint64_t number = block.header().number();
+  Result<milkpb::Block> committed = FailedPrecondition("block does not extend the chain");
+  if (number == chain_.height()) committed = chain_.CommitBlock(block);
+  if (!committed.ok() && committed.status().code() == Code::kUnavailable) {
+    return committed.status();  // storage failure: stop
+  }
+  std::lock_guard lock(mutex_);
+  auto it = waiters_.find(number);
+  if (it == waiters_.end()) return Status::Ok();
+  if (committed.ok() && ledger::HeaderHash(committed->header()) == it->second.header_hash) {
+    it->second.promise.set_value(std::move(committed).value());
+    waiters_.erase(it);
+  } else if (number < chain_.height()) {
+    it->second.promise.set_value(
+        Unavailable("another leader's block " + std::to_string(number) + " was ordered first; retry"));
+    waiters_.erase(it);
+  }
+  return Status::Ok();
+}
+
+Status RaftConsenter::InstallSnapshot(const milkpb::RaftSnapshot& snapshot) {
+  MILK_ASSIGN_OR_RETURN(uint64_t height, DecodeChainMark(snapshot.data()));
+  for (int attempt = 0; chain_.height() < height; ++attempt) {
+    if (attempt >= kFetchAttemptsMax || !fetcher_) {
+      return Unavailable("cannot fetch blocks " + std::to_string(chain_.height()) + ".." +
+                         std::to_string(height - 1) + " for a snapshot");
+    }
+    auto blocks = fetcher_(chain_.height(), height);
+    if (!blocks.ok()) {
+      std::this_thread::sleep_for(kFetchRetryPause);
+      continue;
+    }
+    for (auto& block : *blocks) {
+      if (block.header().number() != chain_.height()) continue;
+      MILK_RETURN_IF_ERROR(chain_.CommitBlock(std::move(block)).status());
+    }
+  }
+  std::lock_guard lock(mutex_);
+  applied_ = snapshot.meta().index();
+  return Status::Ok();
+}
+
+Status RaftConsenter::MaybeCompact() {
+  uint64_t applied;
+  {
+    std::lock_guard lock(mutex_);
+    applied = applied_;
+  }
+  consensus::MemoryStorage* storage = log_->storage();
+  if (applied < storage->FirstIndex() + options_.snapshot_every_entries) return Status::Ok();
+  return log_->Compact(applied, raft_->GetStatus().conf_state,
+                       EncodeChainMark(chain_.height(), chain_.last_header_hash()),
+                       options_.snapshot_keep_entries);
+}
+
+Result<milkpb::Block> RaftConsenter::ProposeBlock(milkpb::Block block) {
+  const auto deadline = Steady::now() + std::chrono::milliseconds(options_.propose_timeout_ms);
+  // A new leader first applies what earlier leaders committed, so its blocks extend the chain.
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      if (stopping_) return Unavailable("the node is shutting down; retry");
+      if (!leading_) return Unavailable("leadership of chain '" + options_.chain_id + "' moved; retry");
+      if (applied_ >= leader_barrier_) break;
+    }
+    if (Steady::now() >= deadline) return Unavailable("the new leader is still catching up; retry");
+    std::this_thread::sleep_for(kProposePoll);
+  }
+  // The cutter built the header from the chain head when it cut; re-stamp it if the head moved.
+  if (block.header().number() != chain_.height() ||
+      block.header().previous_hash() != chain_.last_header_hash()) {
+    return Unavailable("the chain head moved while the block was cut; retry");
+  }
+  std::future<Result<milkpb::Block>> future;
+  const uint64_t number = block.header().number();
+  {
+    std::lock_guard lock(mutex_);
+    Waiter& waiter = waiters_[number];
+    waiter = Waiter{ledger::HeaderHash(block.header()), {}};
+    future = waiter.promise.get_future();
+    proposals_.push_back(block.SerializeAsString());
+  }
+  cv_.notify_all();
+  if (future.wait_until(deadline) != std::future_status::ready) {
+    std::lock_guard lock(mutex_);
+    auto it = waiters_.find(number);
+    if (it != waiters_.end()) {
+      it->second.promise.set_value(Unavailable("timed out"));
+      waiters_.erase(it);
+    }
+    return Unavailable("block " + std::to_string(number) + " was not ordered within " +
+                       std::to_string(options_.propose_timeout_ms) + " ms; retry");
+  }
+  return future.get();
+}
+
+}  // namespace milk::node
