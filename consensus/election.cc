@@ -15,7 +15,8 @@ bool Raft::HasUnappliedConfChange() const {
   uint64_t lo = std::max(log_.applied() + 1, log_.FirstIndex());
   const uint64_t hi = log_.committed() + 1;
   while (lo < hi) {
-    Result<std::vector<milkpb::RaftEntry>> page = log_.Slice(lo, hi, config_.max_apply_bytes_per_ready);
+    Result<std::vector<milkpb::RaftEntry>> page =
+        log_.Slice(lo, hi, config_.max_apply_bytes_per_ready);
     MILK_CHECK(page.ok() && !page->empty());
     for (const milkpb::RaftEntry& e : *page) {
       if (e.type() == milkpb::RaftEntry::CONF_CHANGE) return true;
@@ -68,8 +69,8 @@ void Raft::HandleVoteRequest(const milkpb::RaftMessage& m) {
   // Here m.term() >= term_: lower terms were answered or dropped by StepTerm, and a VOTE of a
   // higher term has already made us a follower of that term.
   const bool pre_vote = m.type() == M::PRE_VOTE;
-  const bool can_vote = vote_ == m.from() || (vote_ == 0 && leader_ == 0) ||
-                        (pre_vote && m.term() > term_);
+  const bool can_vote =
+      vote_ == m.from() || (vote_ == 0 && leader_ == 0) || (pre_vote && m.term() > term_);
   M reply;
   reply.set_type(pre_vote ? M::PRE_VOTE_RESPONSE : M::VOTE_RESPONSE);
   reply.set_to(m.from());

@@ -1,6 +1,6 @@
-#include "consensus/storage.h"
-
 #include <algorithm>
+
+#include "consensus/storage.h"
 
 namespace milk::consensus {
 

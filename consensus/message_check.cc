@@ -12,8 +12,8 @@ namespace {
 constexpr uint64_t kIndexMax = 1ull << 62;
 
 Status Bad(const milkpb::RaftMessage& m, const std::string& why) {
-  return InvalidArgument("raft: bad " + milkpb::RaftMessage::Type_Name(m.type()) +
-                         " from node " + std::to_string(m.from()) + ": " + why);
+  return InvalidArgument("raft: bad " + milkpb::RaftMessage::Type_Name(m.type()) + " from node " +
+                         std::to_string(m.from()) + ": " + why);
 }
 
 Status CheckEntries(const milkpb::RaftMessage& m) {

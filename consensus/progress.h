@@ -17,7 +17,8 @@ namespace milk::consensus {
 // `count_max` messages or `bytes_max` data bytes are outstanding (bytes_max 0 = no byte bound).
 class Inflights {
  public:
-  Inflights(uint64_t count_max, uint64_t bytes_max) : count_max_(count_max), bytes_max_(bytes_max) {}
+  Inflights(uint64_t count_max, uint64_t bytes_max)
+      : count_max_(count_max), bytes_max_(bytes_max) {}
 
   bool Full() const;
   // REQUIRES: !Full(); last_index larger than any outstanding one.

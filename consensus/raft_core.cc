@@ -16,8 +16,10 @@ Status ValidateConfig(const Config& c) {
     return InvalidArgument("raft config: election_ticks must be in (heartbeat_ticks, " +
                            std::to_string(kElectionTicksMax) + "]");
   }
-  if (c.max_inflight_msgs == 0) return InvalidArgument("raft config: max_inflight_msgs must be >= 1");
-  if (c.max_bytes_per_msg == 0) return InvalidArgument("raft config: max_bytes_per_msg must be >= 1");
+  if (c.max_inflight_msgs == 0)
+    return InvalidArgument("raft config: max_inflight_msgs must be >= 1");
+  if (c.max_bytes_per_msg == 0)
+    return InvalidArgument("raft config: max_bytes_per_msg must be >= 1");
   if (c.max_uncommitted_entries_bytes == 0 || c.max_apply_bytes_per_ready == 0) {
     return InvalidArgument("raft config: byte bounds must be >= 1");
   }
@@ -27,10 +29,14 @@ Status ValidateConfig(const Config& c) {
 
 const char* RoleName(Role role) {
   switch (role) {
-    case Role::kFollower: return "follower";
-    case Role::kPreCandidate: return "pre-candidate";
-    case Role::kCandidate: return "candidate";
-    case Role::kLeader: return "leader";
+    case Role::kFollower:
+      return "follower";
+    case Role::kPreCandidate:
+      return "pre-candidate";
+    case Role::kCandidate:
+      return "candidate";
+    case Role::kLeader:
+      return "leader";
   }
   return "?";
 }
@@ -213,7 +219,7 @@ bool Raft::StepTerm(const milkpb::RaftMessage& m) {
     if (vote_request && InLease() && m.context() != kTransferContext) {
       return false;  // we heard from a live leader recently: do not let this node disrupt it
     }
-    if (m.type() == M::PRE_VOTE) return true;  // pre-vote never moves terms
+    if (m.type() == M::PRE_VOTE) return true;                          // pre-vote never moves terms
     if (m.type() == M::PRE_VOTE_RESPONSE && !m.reject()) return true;  // answers our term + 1
     const bool from_leader =
         m.type() == M::APPEND || m.type() == M::HEARTBEAT || m.type() == M::SNAPSHOT;
@@ -270,9 +276,8 @@ Status Raft::StepLeader(const milkpb::RaftMessage& m) {
     case M::APPEND:
     case M::HEARTBEAT:
     case M::SNAPSHOT:
-      return FailedPrecondition("raft: node " + std::to_string(m.from()) +
-                                " claims to lead term " + std::to_string(term_) +
-                                ", which this node leads");
+      return FailedPrecondition("raft: node " + std::to_string(m.from()) + " claims to lead term " +
+                                std::to_string(term_) + ", which this node leads");
     case M::APPEND_RESPONSE:
     case M::HEARTBEAT_RESPONSE: {
       Progress* pr = tracker_.Get(m.from());

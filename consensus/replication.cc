@@ -9,7 +9,8 @@ using M = milkpb::RaftMessage;
 
 Status Raft::CheckProposal() const {
   if (role_ != Role::kLeader) {
-    if (leader_ != 0) return FailedPrecondition("not the leader; leader=" + std::to_string(leader_));
+    if (leader_ != 0)
+      return FailedPrecondition("not the leader; leader=" + std::to_string(leader_));
     return Unavailable("no leader is known; retry after an election");
   }
   if (lead_transferee_ != 0) {
@@ -54,7 +55,7 @@ void Raft::AppendEntries(std::vector<milkpb::RaftEntry> entries) {
 bool Raft::MaybeCommit() {
   // Figure 8 of the Raft paper: an index held by a majority commits only if its entry is of the
   // current term; earlier-term entries commit indirectly, below it.
-  return log_.MaybeCommit(tracker_.QuorumMatch(), log_.TermOrZero(tracker_.QuorumMatch()));  // BROKEN
+  return log_.MaybeCommit(tracker_.QuorumMatch(), term_);
 }
 
 bool Raft::SendAppend(uint64_t to) {
@@ -136,7 +137,8 @@ Status Raft::HandleAppend(const milkpb::RaftMessage& m) {
     // rewrites a committed entry.
     MILK_CHECK(conflict == 0 || conflict > log_.committed());
     if (conflict != 0) {
-      entries.erase(entries.begin(), entries.begin() + static_cast<ptrdiff_t>(conflict - m.index() - 1));
+      entries.erase(entries.begin(),
+                    entries.begin() + static_cast<ptrdiff_t>(conflict - m.index() - 1));
       log_.Append(entries);
     }
     const uint64_t last_new = m.index() + static_cast<uint64_t>(m.entries_size());
@@ -146,7 +148,8 @@ Status Raft::HandleAppend(const milkpb::RaftMessage& m) {
     return Status::Ok();
   }
   // Mismatch: hint the last index that could match, skipping a whole term at a time.
-  const uint64_t hint = log_.FindConflictByTerm(std::min(m.index(), log_.LastIndex()), m.log_term());
+  const uint64_t hint =
+      log_.FindConflictByTerm(std::min(m.index(), log_.LastIndex()), m.log_term());
   reply.set_index(m.index());
   reply.set_reject(true);
   reply.set_reject_hint(hint);

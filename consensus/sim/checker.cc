@@ -27,8 +27,8 @@ void Checker::OnCommitted(uint64_t node, uint64_t index, uint64_t chain, uint64_
   auto [it, inserted] = committed_.emplace(index, std::make_pair(chain, observer_term));
   if (inserted) return;
   if (it->second.first != chain) {
-    Fail("state machine safety: node " + std::to_string(node) + " committed a different log up to index " +
-         std::to_string(index) + " than another node");
+    Fail("state machine safety: node " + std::to_string(node) +
+         " committed a different log up to index " + std::to_string(index) + " than another node");
     return;
   }
   if (observer_term < it->second.second) it->second.second = observer_term;
@@ -37,8 +37,8 @@ void Checker::OnCommitted(uint64_t node, uint64_t index, uint64_t chain, uint64_
 void Checker::OnApplied(uint64_t node, uint64_t index, uint64_t chain) {
   auto [it, inserted] = applied_.emplace(index, chain);
   if (!inserted && it->second != chain) {
-    Fail("state machine safety: node " + std::to_string(node) + " applied a different entry at index " +
-         std::to_string(index) + " than another node");
+    Fail("state machine safety: node " + std::to_string(node) +
+         " applied a different entry at index " + std::to_string(index) + " than another node");
   }
 }
 

@@ -43,11 +43,11 @@ class Checker {
 
  private:
   std::string failure_;
-  std::map<uint64_t, uint64_t> leader_of_term_;                         // term -> node
-  std::map<std::pair<uint64_t, uint64_t>, uint64_t> entry_chain_;       // (index, term) -> chain
-  std::map<uint64_t, std::pair<uint64_t, uint64_t>> committed_;         // index -> (chain, term)
-  std::map<uint64_t, uint64_t> applied_;                                // index -> chain
-  std::map<std::pair<uint64_t, uint64_t>, uint64_t> votes_;             // (node, term) -> vote
+  std::map<uint64_t, uint64_t> leader_of_term_;                    // term -> node
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> entry_chain_;  // (index, term) -> chain
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> committed_;    // index -> (chain, term)
+  std::map<uint64_t, uint64_t> applied_;                           // index -> chain
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> votes_;        // (node, term) -> vote
 };
 
 template <typename ChainAt>
@@ -58,9 +58,8 @@ void Checker::OnBecameLeader(uint64_t node, uint64_t term, uint64_t last_index, 
     const uint64_t index = it->first;
     if (index > last_index) {
       Fail("leader completeness: node " + std::to_string(node) + " leads term " +
-           std::to_string(term) + " with last index " + std::to_string(last_index) +
-           " but index " + std::to_string(index) + " was committed in term " +
-           std::to_string(it->second.second));
+           std::to_string(term) + " with last index " + std::to_string(last_index) + " but index " +
+           std::to_string(index) + " was committed in term " + std::to_string(it->second.second));
       return;
     }
     const std::optional<uint64_t> chain = chain_at(index);

@@ -1,16 +1,17 @@
 // milk-raft-sim: runs the deterministic Raft simulator.
 //
-//   milk-raft-sim --seeds N [--first-seed S] [--nodes K] [--steps M]
+//   milk-raft-sim --seeds N [--first-seed S] [--nodes K] [--steps M (default 1000)]
 //   milk-raft-sim --seed S [--nodes K] [--steps M] [--verbose]
 //
 // Without --nodes, seed S runs with 3 + S % 5 nodes, so a range of seeds covers 3 to 7.
 // A failing seed prints one "REPLAY:" line that reruns it exactly; the exit status is 1.
+#include <limits.h>
+#include <stdlib.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
-#include <limits.h>
 #include <optional>
-#include <stdlib.h>
 #include <string>
 
 #include "consensus/sim/sim.h"
@@ -29,7 +30,7 @@ struct Args {
   uint64_t seeds = 0;
   uint64_t first_seed = 1;
   std::optional<uint32_t> nodes;
-  uint32_t steps = 300;
+  uint32_t steps = 1000;
   bool verbose = false;
 };
 
@@ -71,7 +72,8 @@ int main(int argc, char** argv) {
     if (flag == "--seed") {
       a.seed = *n;
     } else if (flag == "--seeds") {
-      if (*n == 0 || *n > kSeedsMax) return Usage("--seeds must be in 1.." + std::to_string(kSeedsMax));
+      if (*n == 0 || *n > kSeedsMax)
+        return Usage("--seeds must be in 1.." + std::to_string(kSeedsMax));
       a.seeds = *n;
     } else if (flag == "--first-seed") {
       a.first_seed = *n;
@@ -79,7 +81,8 @@ int main(int argc, char** argv) {
       if (*n < kNodesMin || *n > kNodesMax) return Usage("--nodes must be in 3..7");
       a.nodes = static_cast<uint32_t>(*n);
     } else if (flag == "--steps") {
-      if (*n == 0 || *n > kStepsMax) return Usage("--steps must be in 1.." + std::to_string(kStepsMax));
+      if (*n == 0 || *n > kStepsMax)
+        return Usage("--steps must be in 1.." + std::to_string(kStepsMax));
       a.steps = static_cast<uint32_t>(*n);
     } else {
       return Usage("unknown flag " + flag);
@@ -91,12 +94,13 @@ int main(int argc, char** argv) {
   const uint64_t first = a.seed ? *a.seed : a.first_seed;
   const uint64_t count = a.seed ? 1 : a.seeds;
   const std::string self = SelfPath(argv[0]);
-  uint64_t passed = 0, failed = 0, heal_ticks_max = 0, worst_seed = 0, leaders = 0, crashes = 0,
-           acked = 0;
+  uint64_t passed = 0, failed = 0, heal_ticks_max = 0, worst_seed = 0, stall_max = 0,
+           stall_seed = 0, leaders = 0, crashes = 0, acked = 0;
   for (uint64_t k = 0; k < count; ++k) {
     milk::consensus::sim::SimOptions o;
     o.seed = first + k;
-    o.nodes = a.nodes ? *a.nodes : static_cast<uint32_t>(kNodesMin + o.seed % (kNodesMax - kNodesMin + 1));
+    o.nodes = a.nodes ? *a.nodes
+                      : static_cast<uint32_t>(kNodesMin + o.seed % (kNodesMax - kNodesMin + 1));
     o.steps = a.steps;
     o.verbose = a.verbose;
     const milk::consensus::sim::SimResult r = milk::consensus::sim::RunSimulation(o, &std::cout);
@@ -107,6 +111,10 @@ int main(int argc, char** argv) {
       std::cout << "FAIL seed " << o.seed << ": " << r.failure << "\n"
                 << "REPLAY: " << self << " --seed " << o.seed << " --nodes " << o.nodes
                 << " --steps " << o.steps << "\n";
+    }
+    if (r.stats.heal_stall_ticks > stall_max) {
+      stall_max = r.stats.heal_stall_ticks;
+      stall_seed = o.seed;
     }
     if (r.stats.heal_ticks > heal_ticks_max) {
       heal_ticks_max = r.stats.heal_ticks;
@@ -123,13 +131,15 @@ int main(int argc, char** argv) {
                 << ", acknowledged " << s.acknowledged << ", crashes " << s.crashes << " ("
                 << s.torn_crashes << " torn), partitions " << s.partitions
                 << ", membership changes applied " << s.conf_changes << ", snapshots installed "
-                << s.snapshots << ", heal ticks " << s.heal_ticks << ", trace " << std::hex
-                << r.trace_hash << std::dec << "\n";
+                << s.snapshots << ", heal ticks " << s.heal_ticks << " (longest stall "
+                << s.heal_stall_ticks << ")"
+                << ", trace " << std::hex << r.trace_hash << std::dec << "\n";
     }
   }
   std::cout << "milk-raft-sim: seeds " << first << ".." << (first + count - 1) << ": leaders "
             << leaders << ", crashes " << crashes << ", acknowledged " << acked
-            << ", slowest recovery " << heal_ticks_max << " ticks (seed " << worst_seed << ")\n"
+            << ", slowest recovery " << heal_ticks_max << " ticks (seed " << worst_seed
+            << "), longest stall " << stall_max << " ticks (seed " << stall_seed << ")\n"
             << "milk-raft-sim: " << passed << " passed, " << failed << " failed\n";
   return failed == 0 ? 0 : 1;
 }

@@ -24,6 +24,17 @@ void Network::Send(const milkpb::RaftMessage& m, uint64_t now) {
   }
 }
 
+void Network::LoseInFlightFrom(uint64_t node, uint64_t loss_ppm) {
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->second.from() == node && prng_.Chance(loss_ppm)) {
+      ++dropped;
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 std::vector<TransportReport> Network::TakeReports() {
   std::vector<TransportReport> out;
   out.swap(reports_);

@@ -15,7 +15,7 @@
 namespace milk::consensus::sim {
 
 struct NetworkFaults {
-  uint64_t loss_ppm = 0;         // per message, parts per million
+  uint64_t loss_ppm = 0;  // per message, parts per million
   uint64_t duplicate_ppm = 0;
   uint64_t delay_max_steps = 1;  // delays are uniform in [1, delay_max_steps]
 };
@@ -43,6 +43,9 @@ class Network {
   std::vector<milkpb::RaftMessage> TakeDue(uint64_t now, IsUp is_up);
   std::vector<TransportReport> TakeReports();
 
+  // A crashed process loses what still sat in its send buffers: each message from `node` still
+  // in flight is dropped with probability loss_ppm.
+  void LoseInFlightFrom(uint64_t node, uint64_t loss_ppm);
   // Cuts messages from `from` to `to` (one direction).
   void Cut(uint64_t from, uint64_t to) { cut_.insert({from, to}); }
   void HealAll() { cut_.clear(); }

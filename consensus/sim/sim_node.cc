@@ -35,7 +35,8 @@ std::optional<AppState> AppState::Decode(const milkpb::RaftSnapshot& snapshot) {
 
 Durable Genesis(uint64_t voters) {
   Durable d;
-  for (uint64_t id = 1; id <= voters; ++id) d.snapshot.mutable_meta()->mutable_conf_state()->add_voters(id);
+  for (uint64_t id = 1; id <= voters; ++id)
+    d.snapshot.mutable_meta()->mutable_conf_state()->add_voters(id);
   d.snapshot.set_data(AppState{}.Encode());
   return d;
 }
@@ -91,7 +92,8 @@ void SimNode::Persist(const Ready& rd, size_t items, Checker& checker) {
     if (done++ == items) return;
     const milkpb::RaftSnapshot& s = *rd.snapshot;
     std::optional<AppState> app = AppState::Decode(s);
-    if (!app) return checker.Fail("sim: node " + std::to_string(id_) + " got an unreadable snapshot");
+    if (!app)
+      return checker.Fail("sim: node " + std::to_string(id_) + " got an unreadable snapshot");
     durable_.snapshot = s;
     durable_.entries.clear();
     MILK_CHECK(storage_->ApplySnapshot(s).ok());
@@ -170,7 +172,8 @@ std::vector<uint64_t> SimNode::Apply(const Ready& rd, Checker& checker, uint64_t
 
 void SimNode::MaybeCompact(uint64_t every, uint64_t keep) {
   if (app_.applied < storage_->FirstIndex() + every) return;
-  Result<milkpb::RaftSnapshot> snap = storage_->CreateSnapshot(app_.applied, app_.conf, app_.Encode());
+  Result<milkpb::RaftSnapshot> snap =
+      storage_->CreateSnapshot(app_.applied, app_.conf, app_.Encode());
   if (!snap.ok()) return;  // not newer than the snapshot held
   const uint64_t applied = app_.applied;
   if (applied > keep && applied - keep >= storage_->FirstIndex()) {

@@ -1,6 +1,7 @@
 #include "consensus/sim/simulator.h"
 
 #include <algorithm>
+#include <array>
 #include <iostream>
 
 #include "consensus/sim/hash.h"
@@ -55,6 +56,7 @@ void Simulator::Crash(SimNode& n) {
     Log("node " + std::to_string(n.id()) + " crashes");
   }
   n.Crash();
+  net_.LoseInFlightFrom(n.id(), 500000);
   ready_due_.erase(n.id());
   ++stats_.crashes;
 }
@@ -62,7 +64,8 @@ void Simulator::Crash(SimNode& n) {
 void Simulator::Restart(SimNode& n) {
   const uint64_t incarnation = ++incarnation_[n.id()];
   Status st = n.Start(Mix(Mix(options_.seed, n.id()), incarnation));
-  if (!st.ok()) return checker_.Fail("restart of node " + std::to_string(n.id()) + ": " + st.ToString());
+  if (!st.ok())
+    return checker_.Fail("restart of node " + std::to_string(n.id()) + ": " + st.ToString());
   last_term_commit_.erase(n.id());
   Log("node " + std::to_string(n.id()) + " restarts at term " +
       std::to_string(n.raft().GetStatus().term));
@@ -74,7 +77,8 @@ void Simulator::Deliver() {
     return n != nullptr && n->up();
   };
   for (const milkpb::RaftMessage& m : net_.TakeDue(now_, is_up)) {
-    trace_ = Mix(Mix(Mix(trace_, m.type()), m.from() * 64 + m.to()), m.term() * 1000003 + m.index());
+    trace_ =
+        Mix(Mix(Mix(trace_, m.type()), m.from() * 64 + m.to()), m.term() * 1000003 + m.index());
     if (options_.verbose) {
       Log("deliver " + milkpb::RaftMessage::Type_Name(m.type()) + " " + std::to_string(m.from()) +
           "->" + std::to_string(m.to()) + " term " + std::to_string(m.term()) + " index " +
@@ -118,6 +122,9 @@ void Simulator::HandleReady(SimNode& n) {
     checker_.OnBecameLeader(n.id(), st.term, n.LastIndex(),
                             [&n](uint64_t i) { return n.ChainAt(i); });
     Log("node " + std::to_string(n.id()) + " leads term " + std::to_string(st.term));
+    if (faults_on_ && prng_.Chance(p_.churn_ppm)) {
+      crash_due_[n.id()] = now_ + prng_.Range(1, 2 * p_.faults.delay_max_steps + 1);
+    }
   }
   if (rd.snapshot) ++stats_.snapshots;
   for (const milkpb::RaftMessage& m : rd.messages) net_.Send(m, now_);
@@ -133,8 +140,8 @@ void Simulator::HandleReady(SimNode& n) {
   for (const milkpb::RaftEntry& e : rd.committed_entries) {
     milkpb::RaftConfChange cc;
     if (e.type() != milkpb::RaftEntry::CONF_CHANGE || !cc.ParseFromString(e.data())) continue;
-    Log("node " + std::to_string(n.id()) + " applies " + milkpb::RaftConfChange::Type_Name(cc.type()) +
-        " " + std::to_string(cc.node_id()));
+    Log("node " + std::to_string(n.id()) + " applies " +
+        milkpb::RaftConfChange::Type_Name(cc.type()) + " " + std::to_string(cc.node_id()));
     if (cc.type() == milkpb::RaftConfChange::REMOVE_NODE) {
       removed_.insert(cc.node_id());
       removed_self = removed_self || cc.node_id() == n.id();
@@ -199,6 +206,7 @@ void Simulator::CheckStep() {
 void Simulator::StepOnce(bool faults) {
   ++now_;
   ++stats_.steps;
+  faults_on_ = faults;
   if (faults) InjectFaults();
   Propose(!faults);
   Deliver();
@@ -243,6 +251,8 @@ bool Simulator::HealPhase() {
   }
   Log("faults stop");
   uint64_t probe = 0;
+  Progressed();
+  uint64_t last_progress_tick = 0;
   for (uint64_t tick = 1; tick <= kHealTicksMax && !checker_.failed(); ++tick) {
     // A fresh proposal must commit: keep proposing until one is acknowledged (a proposal to a
     // leader that is deposed before it commits may be lost, which Raft allows).
@@ -255,17 +265,43 @@ bool Simulator::HealPhase() {
       }
     }
     StepOnce(false);
+    if (Progressed()) last_progress_tick = tick;
+    stats_.heal_stall_ticks = std::max(stats_.heal_stall_ticks, tick - last_progress_tick);
     if (probe != 0 && acked_.count(probe) && MissingApplies().empty()) {
       stats_.heal_ticks = tick;
       return true;
     }
+    if (tick - last_progress_tick > kHealStallTicksMax) {
+      checker_.Fail("liveness: no log grew and nothing committed or applied for " +
+                    std::to_string(kHealStallTicksMax) + " ticks after the faults stopped; " +
+                    MissingApplies());
+      return false;
+    }
   }
   if (!checker_.failed()) {
-    checker_.Fail("liveness: " + std::to_string(kHealTicksMax) + " ticks after the faults stopped " +
+    checker_.Fail("liveness: " + std::to_string(kHealTicksMax) +
+                  " ticks after the faults stopped " +
                   (probe != 0 && acked_.count(probe) ? "" : "no fresh proposal committed; ") +
                   MissingApplies());
   }
   return false;
+}
+
+bool Simulator::Progressed() {
+  bool moved = false;
+  for (auto& [id, n] : nodes_) {
+    if (!n->up()) continue;
+    const RaftStatus st = n->raft().GetStatus();
+    std::array<uint64_t, 3>& marks = high_water_[id];
+    const std::array<uint64_t, 3> now = {st.last_index, st.commit, st.applied};
+    for (size_t k = 0; k < marks.size(); ++k) {
+      if (now[k] > marks[k]) {
+        marks[k] = now[k];
+        moved = true;
+      }
+    }
+  }
+  return moved;
 }
 
 SimResult Simulator::Run() {

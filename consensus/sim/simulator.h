@@ -2,6 +2,7 @@
 // heal phase; workload.cc the faults and the clients (proposals, membership changes).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -21,18 +22,20 @@ namespace milk::consensus::sim {
 // runs, small and large windows, with and without pre-vote and check-quorum.
 struct RunParams {
   NetworkFaults faults;
-  uint64_t disk_delay_max = 0;   // steps a node may take to handle a Ready (disk latency)
-  uint64_t propose_ppm = 0;      // chance per step of a client proposal
-  uint64_t conf_change_ppm = 0;  // chance per step of a membership change
-  uint64_t crash_ppm = 0;        // per node per step
-  uint64_t torn_ppm = 0;         // chance a crash hits in the middle of persisting a Ready
-  uint64_t restart_ppm = 0;      // per crashed node per step
+  uint64_t disk_delay_max = 0;    // steps a node may take to handle a Ready (disk latency)
+  uint64_t propose_ppm = 0;       // chance per step of a client proposal
+  uint64_t conf_change_ppm = 0;   // chance per step of a membership change
+  uint64_t crash_ppm = 0;         // per node per step
+  uint64_t leader_crash_ppm = 0;  // per step: the adversary aims at the leader
+  uint64_t churn_ppm = 0;         // chance a new leader is crashed within a round trip or two
+  uint64_t torn_ppm = 0;          // chance a crash hits in the middle of persisting a Ready
+  uint64_t restart_ppm = 0;       // per crashed node per step
   uint64_t partition_ppm = 0;
   uint64_t heal_ppm = 0;
-  uint64_t tick_skip_ppm = 0;    // clock drift: a node misses a tick
+  uint64_t tick_skip_ppm = 0;  // clock drift: a node misses a tick
   uint64_t compact_every = 0;
   uint64_t compact_keep = 0;
-  uint64_t padding_max = 0;      // proposal padding bytes
+  uint64_t padding_max = 0;  // proposal padding bytes
   Config config;
 };
 
@@ -55,6 +58,8 @@ class Simulator {
   SimNode* Find(uint64_t id);
   uint64_t LeaderId();
   bool HealPhase();
+  // True when some node's log, commit or applied index passed its high-water mark.
+  bool Progressed();
   std::string MissingApplies();
 
   // workload.cc
@@ -73,19 +78,22 @@ class Simulator {
   RunParams p_;
   SimStats stats_;
   uint64_t now_ = 0;
+  bool faults_on_ = true;
   uint64_t trace_ = 0;
 
   std::map<uint64_t, std::unique_ptr<SimNode>> nodes_;
   std::map<uint64_t, uint64_t> incarnation_;
   std::map<uint64_t, uint64_t> ready_due_;  // node -> step by which it handles its Ready
+  std::map<uint64_t, uint64_t> crash_due_;  // node -> step the adversary crashes it
+  std::map<uint64_t, std::array<uint64_t, 3>> high_water_;  // node -> last, commit, applied
   std::map<uint64_t, std::pair<uint64_t, uint64_t>> last_term_commit_;  // per incarnation
-  std::set<uint64_t> removed_;    // ids a committed change removed
+  std::set<uint64_t> removed_;  // ids a committed change removed
   uint64_t next_node_id_ = 0;
 
   uint64_t next_proposal_ = 1;
   std::map<uint64_t, uint64_t> proposer_;  // proposal id -> node it was proposed to
   std::set<uint64_t> acked_;
-  std::set<uint64_t> committed_ids_;       // applied somewhere, hence committed
+  std::set<uint64_t> committed_ids_;  // applied somewhere, hence committed
 };
 
 }  // namespace milk::consensus::sim

@@ -26,6 +26,10 @@ void Simulator::DrawParams() {
   p_.propose_ppm = r.Range(100000, 700000);
   p_.conf_change_ppm = r.Range(0, 20000);
   p_.crash_ppm = r.Range(0, 8000);
+  p_.leader_crash_ppm = r.Range(0, 30000);
+  // Short-lived leaders leave entries of many terms on a few nodes each: the histories of
+  // Figure 8 of the Raft paper.
+  p_.churn_ppm = r.Chance(500000) ? 0 : r.Range(100000, 800000);
   p_.torn_ppm = r.Range(0, 1000000);
   p_.restart_ppm = r.Range(20000, 150000);
   p_.partition_ppm = r.Range(0, 20000);
@@ -38,14 +42,16 @@ void Simulator::DrawParams() {
   c.heartbeat_ticks = static_cast<uint32_t>(r.Range(1, 3));
   c.max_inflight_msgs = r.Range(1, 8);
   c.max_inflight_bytes = r.Chance(500000) ? 0 : r.Range(16, 400);
-  c.max_bytes_per_msg = r.Range(32, 600);
+  // One entry per append in some runs: replication then advances entry by entry, which is
+  // where commit-rule bugs (Figure 8 of the Raft paper) show.
+  c.max_bytes_per_msg = r.Chance(300000) ? 1 : r.Range(32, 600);
   c.max_uncommitted_entries_bytes = r.Range(100, 3000);
   c.max_apply_bytes_per_ready = r.Range(64, 2000);
   c.pre_vote = r.Chance(800000);
   c.check_quorum = r.Chance(800000);
   Log("params: loss " + std::to_string(p_.faults.loss_ppm) + "ppm, dup " +
-      std::to_string(p_.faults.duplicate_ppm) + "ppm, delay <= " +
-      std::to_string(p_.faults.delay_max_steps) + ", inflight " +
+      std::to_string(p_.faults.duplicate_ppm) +
+      "ppm, delay <= " + std::to_string(p_.faults.delay_max_steps) + ", inflight " +
       std::to_string(c.max_inflight_msgs) + ", pre_vote " + std::to_string(c.pre_vote) +
       ", check_quorum " + std::to_string(c.check_quorum));
 }
@@ -104,14 +110,22 @@ void Simulator::InjectFaults() {
   }
   for (auto& [id, n] : nodes_) {
     if (removed_.count(id)) continue;
-    if (n->up() && prng_.Chance(p_.crash_ppm)) {
+    auto due = crash_due_.find(id);
+    if (due != crash_due_.end() && due->second <= now_) {
+      crash_due_.erase(due);
+      Crash(*n);
+    } else if (n->up() && prng_.Chance(p_.crash_ppm)) {
       Crash(*n);
     } else if (!n->up() && prng_.Chance(p_.restart_ppm)) {
       Restart(*n);
     }
   }
   const uint64_t leader = LeaderId();
-  if (leader != 0 && prng_.Chance(p_.conf_change_ppm)) ChangeMembership(leader);
+  if (leader != 0 && prng_.Chance(p_.leader_crash_ppm)) {
+    Crash(*Find(leader));
+  } else if (leader != 0 && prng_.Chance(p_.conf_change_ppm)) {
+    ChangeMembership(leader);
+  }
 }
 
 void Simulator::Propose(bool after_faults) {

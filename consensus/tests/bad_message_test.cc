@@ -20,7 +20,9 @@ struct Snapshot {
            last == o.last && role == o.role;
   }
 };
-Snapshot Of(const RaftStatus& s) { return {s.term, s.vote, s.leader, s.commit, s.last_index, s.role}; }
+Snapshot Of(const RaftStatus& s) {
+  return {s.term, s.vote, s.leader, s.commit, s.last_index, s.role};
+}
 
 milkpb::RaftEntry E(uint64_t index, uint64_t term) {
   milkpb::RaftEntry e;
@@ -127,9 +129,17 @@ TEST_CASE("Input that contradicts Raft is refused with kFailedPrecondition") {
 
 TEST_CASE("Fuzz: random messages never crash a node, whatever its role") {
   Prng prng(20240601);
-  const M::Type types[] = {M::PRE_VOTE, M::PRE_VOTE_RESPONSE, M::VOTE, M::VOTE_RESPONSE,
-                           M::APPEND, M::APPEND_RESPONSE, M::HEARTBEAT, M::HEARTBEAT_RESPONSE,
-                           M::SNAPSHOT, M::TIMEOUT_NOW, static_cast<M::Type>(42)};
+  const M::Type types[] = {M::PRE_VOTE,
+                           M::PRE_VOTE_RESPONSE,
+                           M::VOTE,
+                           M::VOTE_RESPONSE,
+                           M::APPEND,
+                           M::APPEND_RESPONSE,
+                           M::HEARTBEAT,
+                           M::HEARTBEAT_RESPONSE,
+                           M::SNAPSHOT,
+                           M::TIMEOUT_NOW,
+                           static_cast<M::Type>(42)};
   int refused = 0;
   for (int round = 0; round < 40; ++round) {
     TestCluster c({1, 2, 3});

@@ -1,6 +1,5 @@
 // Scenario tests of single-server membership changes.
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 
 #include "consensus/tests/test_cluster.h"
@@ -101,8 +100,10 @@ TEST_CASE("Membership: malformed or pointless changes are refused and change not
   REQUIRE(c.Elect(1));
   const uint64_t last = c.status(1).last_index;
   CHECK(c.node(1).ProposeConfChange(Change(CC::ADD_NODE, 0)).code() == Code::kInvalidArgument);
-  CHECK(c.node(1).ProposeConfChange(Change(CC::TYPE_UNSPECIFIED, 4)).code() == Code::kInvalidArgument);
-  CHECK(c.node(1).ProposeConfChange(Change(static_cast<CC::Type>(99), 4)).code() == Code::kInvalidArgument);
+  CHECK(c.node(1).ProposeConfChange(Change(CC::TYPE_UNSPECIFIED, 4)).code() ==
+        Code::kInvalidArgument);
+  CHECK(c.node(1).ProposeConfChange(Change(static_cast<CC::Type>(99), 4)).code() ==
+        Code::kInvalidArgument);
   CHECK(c.node(1).ProposeConfChange(Change(CC::ADD_NODE, 2)).code() == Code::kInvalidArgument);
   CHECK(c.node(1).ProposeConfChange(Change(CC::REMOVE_NODE, 9)).code() == Code::kInvalidArgument);
   CHECK(c.node(2).ProposeConfChange(Change(CC::ADD_NODE, 4)).code() == Code::kFailedPrecondition);
@@ -110,8 +111,10 @@ TEST_CASE("Membership: malformed or pointless changes are refused and change not
 
   TestCluster solo({1});
   REQUIRE(solo.Elect(1));
-  CHECK(solo.node(1).ProposeConfChange(Change(CC::REMOVE_NODE, 1)).code() == Code::kInvalidArgument);
-  CHECK(solo.node(1).ProposeConfChange(Change(CC::ADD_LEARNER, 1)).code() == Code::kInvalidArgument);
+  CHECK(solo.node(1).ProposeConfChange(Change(CC::REMOVE_NODE, 1)).code() ==
+        Code::kInvalidArgument);
+  CHECK(solo.node(1).ProposeConfChange(Change(CC::ADD_LEARNER, 1)).code() ==
+        Code::kInvalidArgument);
   // An applied change naming node 0 (a corrupt entry) is a no-op rather than a crash.
   CHECK(Voters(solo.status(1)) == std::vector<uint64_t>{1});
   milkpb::RaftConfState conf = solo.node(1).ApplyConfChange(Change(CC::ADD_NODE, 0));

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "consensus/progress.h"
+
+#include <catch2/catch.hpp>
 
 namespace milk::consensus {
 namespace {

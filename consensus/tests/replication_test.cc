@@ -81,7 +81,8 @@ TEST_CASE("Figure 8: an entry of an earlier term is not committed by counting re
   // no-op (index 3) is held back. Index 2 is then on four of five nodes...
   c.Restart(1);
   c.SetDropFilter([&c](const M& m) {
-    const bool carries_3 = m.type() == M::APPEND && m.entries_size() > 0 && m.entries(0).index() == 3;
+    const bool carries_3 =
+        m.type() == M::APPEND && m.entries_size() > 0 && m.entries(0).index() == 3;
     return carries_3 && c.storage(m.to()).LastIndex() >= 2;  // the rejection still gets through
   });
   REQUIRE(c.Elect(1));

@@ -1,9 +1,10 @@
 // The simulator: deterministic, passing on a sample of seeds, and with checkers that do fail on
 // the violations they look for.
+#include "consensus/sim/sim.h"
+
 #include <catch2/catch.hpp>
 
 #include "consensus/sim/checker.h"
-#include "consensus/sim/sim.h"
 
 namespace milk::consensus::sim {
 namespace {

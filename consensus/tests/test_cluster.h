@@ -48,10 +48,12 @@ class TestCluster {
   int Stabilize();
   // Delivers only the queued messages (one round), then flushes.
   int DeliverOnce();
-  void SetDropFilter(std::function<bool(const milkpb::RaftMessage&)> drop) { drop_ = std::move(drop); }
+  void SetDropFilter(std::function<bool(const milkpb::RaftMessage&)> drop) {
+    drop_ = std::move(drop);
+  }
   void ClearDropFilter() { drop_ = nullptr; }
 
-  void Cut(uint64_t a, uint64_t b);   // both directions
+  void Cut(uint64_t a, uint64_t b);  // both directions
   void CutOneWay(uint64_t from, uint64_t to) { cut_.insert({from, to}); }
   void Isolate(uint64_t id);
   void HealAll() { cut_.clear(); }

@@ -96,7 +96,12 @@ Status RaftConsenter::HandleReady() {
   }
   MILK_RETURN_IF_ERROR(log_->Persist(ready));  // durable before anything is sent
   if (ready.snapshot.has_value()) MILK_RETURN_IF_ERROR(InstallSnapshot(*ready.snapshot));
-  for (const auto& m : ready.messages) transport_.Send(options_.chain_id, m);
+  for (const auto& m : ready.messages) {
+    transport_.Send(options_.chain_id, m);
+    // The transport cannot tell whether a snapshot arrived; report it sent so the leader goes
+    // back to probing the follower, which asks again (another snapshot) if it was lost.
+    if (m.type() == milkpb::RaftMessage::SNAPSHOT) raft_->ReportSnapshot(m.to(), true);
+  }
   MILK_RETURN_IF_ERROR(ApplyCommitted(ready.committed_entries));
   raft_->Advance(ready);
   return MaybeCompact();
