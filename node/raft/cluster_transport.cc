@@ -62,13 +62,19 @@ void ClusterTransport::SenderLoop(Peer* peer) {
   auto stub = milkpb::Cluster::NewStub(channel);
   while (true) {
     milkpb::ClusterStepResponse response;
-    std::unique_ptr<grpc::ClientWriter<milkpb::ClusterStepRequest>> writer;
+    grpc::ClientContext* context = nullptr;
     {
       std::lock_guard lock(peer->mutex);
       if (peer->stopping) return;
       peer->context = std::make_unique<grpc::ClientContext>();
-      writer = stub->Step(peer->context.get(), &response);
+      context = peer->context.get();
     }
+    // Opening the stream may wait for a handshake with a peer that never answers: never with
+    // the mutex held, or Send() (the Raft thread) would wait too. Corked: the call starts with
+    // the first message instead of blocking here.
+    context->set_initial_metadata_corked(true);
+    std::unique_ptr<grpc::ClientWriter<milkpb::ClusterStepRequest>> writer =
+        stub->Step(context, &response);
     bool healthy = true;
     while (healthy) {
       milkpb::ClusterStepRequest request;

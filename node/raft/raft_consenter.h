@@ -96,6 +96,8 @@ class RaftConsenter {
   Status ApplyCommitted(const std::vector<milkpb::RaftEntry>& entries);
   Status ApplyBlockEntry(const milkpb::RaftEntry& entry);
   Status InstallSnapshot(const milkpb::RaftSnapshot& snapshot);
+  // Fetches and commits blocks until the chain's height reaches `height`.
+  Status FetchBlocksUpTo(uint64_t height);
   Status MaybeCompact();
   void FailWaiters(const std::string& why);
 

@@ -1,4 +1,5 @@
 // RaftConsenter: the Raft thread (ticks, messages, Ready handling, applying) and proposing.
+#include <algorithm>
 #include <chrono>
 
 #include "crypto/bytes.h"
@@ -33,6 +34,17 @@ constexpr auto kFetchRetryPause = std::chrono::milliseconds(100);
 }  // namespace
 
 void RaftConsenter::Loop() {
+  // A consenter stopped between recording a snapshot and fetching its blocks finishes the fetch
+  // before anything else: entries after the snapshot build on those blocks.
+  auto snapshot = log_->storage()->Snapshot();
+  Status caught_up = snapshot.ok() ? InstallSnapshot(*snapshot) : snapshot.status();
+  if (!caught_up.ok()) {
+    ops::LogError("consenter stopped", {{"chain", options_.chain_id}, {"why", caught_up.ToString()}});
+    std::lock_guard lock(mutex_);
+    failure_ = Unavailable("consenter of chain '" + options_.chain_id + "' cannot catch up: " +
+                           caught_up.message() + "; restart the node");
+    return;
+  }
   auto next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
   while (true) {
     std::deque<milkpb::RaftMessage> inbox;
@@ -129,6 +141,9 @@ Status RaftConsenter::ApplyBlockEntry(const milkpb::RaftEntry& entry) {
     return Status::Ok();
   }
   const uint64_t number = block.header().number();
+  // Raft entries and blocks advance together; a gap means blocks of an installed snapshot are
+  // missing here: fetch them first.
+  if (number > chain_.height()) MILK_RETURN_IF_ERROR(FetchBlocksUpTo(number));
   Result<milkpb::Block> committed = FailedPrecondition("block does not extend the chain");
   if (number == chain_.height()) committed = chain_.CommitBlock(block);
   if (!committed.ok() && committed.status().code() == Code::kUnavailable) {
@@ -150,6 +165,20 @@ Status RaftConsenter::ApplyBlockEntry(const milkpb::RaftEntry& entry) {
 
 Status RaftConsenter::InstallSnapshot(const milkpb::RaftSnapshot& snapshot) {
   MILK_ASSIGN_OR_RETURN(uint64_t height, DecodeChainMark(snapshot.data()));
+  const uint64_t before = chain_.height();
+  MILK_RETURN_IF_ERROR(FetchBlocksUpTo(height));
+  if (before < height) {
+    ops::LogInfo("snapshot installed", {{"chain", options_.chain_id},
+                                        {"index", std::to_string(snapshot.meta().index())},
+                                        {"height", std::to_string(height)},
+                                        {"fetched_blocks", std::to_string(height - before)}});
+  }
+  std::lock_guard lock(mutex_);
+  applied_ = std::max(applied_, snapshot.meta().index());
+  return Status::Ok();
+}
+
+Status RaftConsenter::FetchBlocksUpTo(uint64_t height) {
   for (int attempt = 0; chain_.height() < height; ++attempt) {
     if (attempt >= kFetchAttemptsMax || !fetcher_) {
       return Unavailable("cannot fetch blocks " + std::to_string(chain_.height()) + ".." +
@@ -165,8 +194,6 @@ Status RaftConsenter::InstallSnapshot(const milkpb::RaftSnapshot& snapshot) {
       MILK_RETURN_IF_ERROR(chain_.CommitBlock(std::move(block)).status());
     }
   }
-  std::lock_guard lock(mutex_);
-  applied_ = snapshot.meta().index();
   return Status::Ok();
 }
 

@@ -11,6 +11,9 @@
 namespace milk::client {
 namespace {
 
+// gRPC's own first reconnection pause; a lower maximum lowers it too.
+constexpr int kInitialReconnectBackoffMs = 1000;
+
 bool ContainsIgnoringCase(std::string_view haystack, std::string_view needle) {
   auto it = std::search(
       haystack.begin(), haystack.end(), needle.begin(), needle.end(),
@@ -85,6 +88,11 @@ GatewayClient::GatewayClient(std::string endpoint, GatewayOptions options)
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options_.max_message_bytes);
   args.SetMaxSendMessageSize(options_.max_message_bytes);
+  if (options_.reconnect_backoff_max_ms > 0) {
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                std::min(options_.reconnect_backoff_max_ms, kInitialReconnectBackoffMs));
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, options_.reconnect_backoff_max_ms);
+  }
   channel_ = grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), args);
   gateway_ = milkpb::Gateway::NewStub(channel_);
   deliver_ = milkpb::Deliver::NewStub(channel_);
@@ -159,6 +167,16 @@ Result<milkpb::ChainInfoResponse> GatewayClient::ChainInfo(const std::string& ch
   milkpb::ChainInfoResponse response;
   MILK_RETURN_IF_ERROR(
       UnaryCall(admin_.get(), &milkpb::Admin::Stub::ChainInfo, request, &response));
+  return response;
+}
+
+Result<milkpb::ClusterStatusResponse> GatewayClient::ClusterStatus(
+    const std::string& chain_id) const {
+  milkpb::ClusterStatusRequest request;
+  request.set_chain_id(chain_id);
+  milkpb::ClusterStatusResponse response;
+  MILK_RETURN_IF_ERROR(
+      UnaryCall(admin_.get(), &milkpb::Admin::Stub::ClusterStatus, request, &response));
   return response;
 }
 

@@ -34,6 +34,10 @@ struct GatewayOptions {
   // gRPC's own default; a block of the default batch (4 MiB of envelopes) plus its header is
   // refused above this, so raise both together.
   int max_message_bytes = 4 * 1024 * 1024;
+  // Longest pause between reconnection attempts to a node that refused or dropped the
+  // connection; 0 keeps gRPC's default (backoff growing to 2 minutes). Callers that watch a
+  // node restart (tests, tools polling a cluster) set it low so they see it back at once.
+  int reconnect_backoff_max_ms = 0;
 };
 
 // Return false from a stream callback to stop the stream; the call then returns OK.
@@ -77,6 +81,9 @@ class GatewayClient {
   Result<std::string> JoinChain(const milkpb::JoinChainRequest& request) const;
   Result<std::vector<milkpb::ChainSummary>> ListChains() const;
   Result<milkpb::ChainInfoResponse> ChainInfo(const std::string& chain_id) const;
+  // This node's view of the chain's Raft cluster (role, term, leader, indices; per-consenter
+  // progress when it leads). kFailedPrecondition when the node is not a consenter of the chain.
+  Result<milkpb::ClusterStatusResponse> ClusterStatus(const std::string& chain_id) const;
 
  private:
   // One call with the deadline; the mapped status.

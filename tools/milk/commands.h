@@ -77,6 +77,8 @@ int RunMilkApp(CLI::App& app, CliContext& ctx, int argc, const char* const* argv
 void RegisterCryptoCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 void RegisterChainCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 void RegisterChaincodeCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+// cmd_cluster.cc: `milk cluster status` (Admin.ClusterStatus on every --peer).
+void RegisterClusterCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 
 // Implemented by the node owner in cmd_node.cc and cmd_ledger.cc (they link milk_node), and
 // added by main.cc, so milk_cli and its tests do not depend on the node.
