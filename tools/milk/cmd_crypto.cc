@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "crypto/cryptogen.h"
+#include "crypto/tls/issuer.h"
 #include "tools/milk/commands.h"
 #include "tools/milk/output.h"
 
@@ -15,7 +16,7 @@ struct GenerateArgs {
 
 void RunGenerate(const CliContext& ctx, const GenerateArgs& args) {
   std::vector<crypto::GeneratedFile> files =
-      ctx.Take(crypto::GenerateFromYaml(args.config, args.output, ctx.clock.NowMs()));
+      ctx.Take(crypto::tls::GenerateWithTls(args.config, args.output, ctx.clock.NowMs()));
   if (ctx.options.json) {
     Json list = Json::array();
     for (const crypto::GeneratedFile& f : files) {

@@ -62,6 +62,9 @@ TEST_CASE("milk crypto generate lists what it wrote, then what it kept", "[cli]"
   INFO(first.err);
   REQUIRE(first.code == 0);
   CHECK_THAT(first.out, Catch::Contains(dir.Join("out/orgs/TICA/members/peer0/cert")));
+  // Transport (X.509) material too: the org's TLS CA and the member's TLS certificate.
+  CHECK_THAT(first.out, Catch::Contains(dir.Join("out/orgs/TICA/tls/ca.crt")));
+  CHECK_THAT(first.out, Catch::Contains(dir.Join("out/orgs/TICA/members/peer0/tls.crt")));
   Run again = Milk({"--json", "crypto", "generate", "--config", yaml, "--output", dir.Join("out")});
   REQUIRE(again.code == 0);
   nlohmann::json files = nlohmann::json::parse(again.out);
