@@ -56,6 +56,21 @@ class Generator {
   Status MemberTls(const OrgSpec& org, const MemberSpec& member, const std::string& dir,
                    const TlsCa& ca);
   Result<std::string> LoadOrCreateTlsKey(const std::string& path, const std::string& what);
+  // Reads the secret key at key_path when it exists, otherwise creates (and, when writing,
+  // stores) a fresh one; reports it either way.
+  Result<KeyPair> KeepOrCreateKey(const std::string& key_path, bool exists,
+                                  const std::string& description) {
+    KeyPair key;
+    if (exists) {
+      MILK_ASSIGN_OR_RETURN(key, ReadSecretKeyFile(key_path));
+    } else {
+      key = GenerateKeyPair();
+      if (write_) MILK_RETURN_IF_ERROR(WriteSecretKeyFile(key_path, key));
+    }
+    Report(key_path, description, exists);
+    return key;
+  }
+
   void Report(std::string path, std::string description, bool kept) {
     if (kept) description += " (kept)";
     files_.push_back({std::move(path), std::move(description), kept});
@@ -211,14 +226,7 @@ Status Generator::Member(const OrgSpec& org, const MemberSpec& member, const std
     return FailedPrecondition(cert_path + " exists without its key; remove " + dir +
                               " to issue a new key and certificate");
   }
-  KeyPair key;
-  if (has_key) {
-    MILK_ASSIGN_OR_RETURN(key, ReadSecretKeyFile(key_path));
-  } else {
-    key = GenerateKeyPair();
-    if (write_) MILK_RETURN_IF_ERROR(WriteSecretKeyFile(key_path, key));
-  }
-  Report(key_path, what + " key", has_key);
+  MILK_ASSIGN_OR_RETURN(KeyPair key, KeepOrCreateKey(key_path, has_key, what + " key"));
   if (has_cert) {
     MILK_ASSIGN_OR_RETURN(milkpb::Certificate cert, ReadCertificateFile(cert_path));
     MILK_ASSIGN_OR_RETURN(
@@ -364,14 +372,7 @@ Status Generator::Wallet(const std::string& name) {
     return FailedPrecondition(address_path + " exists without its key; remove " + dir +
                               " to create a new wallet");
   }
-  KeyPair key;
-  if (has_key) {
-    MILK_ASSIGN_OR_RETURN(key, ReadSecretKeyFile(key_path));
-  } else {
-    key = GenerateKeyPair();
-    if (write_) MILK_RETURN_IF_ERROR(WriteSecretKeyFile(key_path, key));
-  }
-  Report(key_path, "wallet " + name + " key", has_key);
+  MILK_ASSIGN_OR_RETURN(KeyPair key, KeepOrCreateKey(key_path, has_key, "wallet " + name + " key"));
   const std::string address = WalletAddress(key.public_key);
   if (has_address) {
     MILK_ASSIGN_OR_RETURN(internal::FileContents file, internal::ReadSmallFile(address_path, 256));

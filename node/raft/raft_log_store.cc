@@ -36,7 +36,6 @@ Result<std::unique_ptr<RaftLogStore>> RaftLogStore::Open(const std::string& dir,
     milkpb::RaftSnapshot bootstrap;
     for (uint64_t id : initial_voters) bootstrap.mutable_meta()->mutable_conf_state()->add_voters(id);
     MILK_RETURN_IF_ERROR(store->memory_.ApplySnapshot(bootstrap));
-    store->fresh_ = recovery.entries.empty();
   }
   std::vector<milkpb::RaftEntry> entries;
   for (const wal::WalEntry& e : recovery.entries) entries.push_back(FromWal(e));

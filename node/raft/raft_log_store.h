@@ -33,7 +33,6 @@ class RaftLogStore {
   // index - keep_entries, in memory and on disk.
   Status Compact(uint64_t index, const milkpb::RaftConfState& conf, std::string data,
                  uint64_t keep_entries);
-  bool fresh() const { return fresh_; }
 
  private:
   RaftLogStore() = default;
@@ -41,7 +40,6 @@ class RaftLogStore {
 
   consensus::MemoryStorage memory_;
   std::unique_ptr<wal::Wal> wal_;
-  bool fresh_ = false;
 };
 
 }  // namespace milk::node
