@@ -6,6 +6,7 @@
 
 #include "node/chain/chain.h"
 #include "node/node.h"
+#include "node/raft/block_puller.h"
 #include "node/raft/raft_consenter.h"
 
 namespace milk::node {
@@ -16,9 +17,12 @@ struct ChainConfigPeer {
   std::string endpoint;
 };
 
+// Fields are replaced only under Node::mutex_ held exclusively; readers copy the shared_ptr
+// under the shared lock and use it after releasing the lock.
 struct Node::ChainRuntime {
   std::shared_ptr<Chain> chain;
-  std::unique_ptr<RaftConsenter> consenter;  // null when this node orders nothing on the chain
+  std::shared_ptr<RaftConsenter> consenter;  // set while this node orders the chain
+  std::unique_ptr<BlockPuller> puller;       // set while it does not (follows a consenter)
 };
 
 }  // namespace milk::node

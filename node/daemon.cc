@@ -3,10 +3,13 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <unistd.h>
 
 #include "chaincode/builtin.h"
+#include "crypto/bytes.h"
 #include "crypto/key_files.h"
+#include "crypto/tls/credentials.h"
 #include "node/node.h"
 #include "node/ops/http_server.h"
 #include "node/ops/logging.h"
@@ -33,8 +36,42 @@ Result<Signer> LoadSigner(const ops::NodeConfig::Identity& identity, milkpb::Rol
   return signer;
 }
 
-Result<NodeOptions> BuildNodeOptions(const ops::NodeConfig& config) {
+// The node.yaml tls section's files, loaded and checked; nullopt when the section is absent.
+Result<std::optional<crypto::tls::TlsMaterial>> LoadTls(const ops::NodeConfig::Tls& tls) {
+  if (tls.cert_file.empty()) return std::optional<crypto::tls::TlsMaterial>();
+  Result<crypto::tls::TlsMaterial> material =
+      crypto::tls::LoadTlsFiles(tls.cert_file, tls.key_file, tls.ca_files);
+  if (!material.ok()) return material.status().WithContext("tls");
+  return std::optional<crypto::tls::TlsMaterial>(std::move(material).value());
+}
+
+// Says at start whether the gRPC port is protected, and by which certificate.
+Status LogTransport(const std::optional<crypto::tls::TlsMaterial>& tls) {
+  if (!tls.has_value()) {
+    ops::LogWarn("TLS is off (node.yaml has no tls section): gRPC is plaintext and other "
+                 "consenters are not authenticated; for local development only");
+    return Status::Ok();
+  }
+  MILK_ASSIGN_OR_RETURN(crypto::tls::CertificateIdentity me,
+                        crypto::tls::ParseCertificateIdentity(tls->cert_pem));
+  ops::LogInfo("TLS on", {{"certificate", "CN=" + me.common_name + ", O=" + me.organization +
+                                              ", OU=" + me.organizational_unit},
+                          {"fingerprint_sha256", ToHex(me.fingerprint_sha256)},
+                          {"trusted_cas", std::to_string(tls->ca_pems.size())}});
+  return Status::Ok();
+}
+
+Result<NodeOptions> BuildNodeOptions(const ops::NodeConfig& config,
+                                     const std::optional<crypto::tls::TlsMaterial>& tls) {
   NodeOptions options;
+  if (tls.has_value()) {
+    // Other consenters see this certificate on our Cluster streams and check it against the
+    // one the chain config binds to our raft id; servers we dial must chain to ca_files.
+    options.peer_credentials = crypto::tls::ChannelCredentials(*tls);
+    MILK_ASSIGN_OR_RETURN(crypto::tls::CertificateIdentity me,
+                          crypto::tls::ParseCertificateIdentity(tls->cert_pem));
+    options.tls_fingerprint_sha256 = std::move(me.fingerprint_sha256);
+  }
   options.data_dir = config.node.data_dir;
   MILK_ASSIGN_OR_RETURN(options.peer, LoadSigner(config.node.identity, milkpb::PEER, "node.identity"));
   if (!config.node.consenter_identity.key_file.empty()) {
@@ -49,6 +86,7 @@ Result<NodeOptions> BuildNodeOptions(const ops::NodeConfig& config) {
   options.raft_election_ticks = config.raft.election_ticks;
   options.raft_snapshot_every_entries = config.raft.snapshot_every_entries;
   options.raft_snapshot_keep_entries = config.raft.snapshot_keep_entries;
+  options.fault_injection = config.testing.fault_injection;
   return options;
 }
 
@@ -78,7 +116,14 @@ int RunDaemon(const DaemonOptions& daemon) {
   auto config = ops::LoadNodeConfig(daemon.config_path, daemon.overrides);
   if (!config.ok()) return Fail(config.status());
   ops::InitLogging(config->log.level, config->log.format, config->node.name);
-  auto options = BuildNodeOptions(*config);
+  if (config->testing.fault_injection) {
+    ops::LogWarn("TEST FAULT INJECTION IS ON (testing.fault_injection: true): any admin client can "
+                 "cut this node off from its consenters; never use this setting in production");
+  }
+  auto tls = LoadTls(config->tls);
+  if (!tls.ok()) return Fail(tls.status());
+  if (Status logged = LogTransport(*tls); !logged.ok()) return Fail(logged);
+  auto options = BuildNodeOptions(*config, *tls);
   if (!options.ok()) return Fail(options.status());
 
   static chaincode::Registry registry;
@@ -94,6 +139,7 @@ int RunDaemon(const DaemonOptions& daemon) {
   RpcServerOptions rpc_options;
   rpc_options.listen = config->listen.grpc;
   rpc_options.message_bytes_max = static_cast<int>(config->limits.grpc_message_bytes_max);
+  rpc_options.tls = *tls;
   auto rpc = RpcServer::Start(rpc_options, **node, metrics);
   if (!rpc.ok()) return Fail(rpc.status());
 

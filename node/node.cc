@@ -20,7 +20,9 @@ bool ValidChainId(const std::string& id) {
   return std::regex_match(id, kPattern);
 }
 
-void ObserveCommits(Chain& chain, ops::Registry& metrics) {
+// Metrics and logs of every committed block; on_config_change runs after a valid config update
+// (on the committing thread: it must only schedule work).
+void ObserveCommits(Chain& chain, ops::Registry& metrics, std::function<void()> on_config_change) {
   const std::string id = chain.chain_id();
   ops::Counter& blocks = metrics.GetCounter("milk_blocks_committed_total",
                                             "Blocks committed, by chain.", {{"chain", id}});
@@ -29,7 +31,9 @@ void ObserveCommits(Chain& chain, ops::Registry& metrics) {
       "milk_block_commit_latency_ms", "Validation start to state commit, per block.",
       ops::DefaultLatencyBucketsMs(), {{"chain", id}});
   height.Set(static_cast<double>(chain.height()));
-  chain.SetCommitObserver([&, id](const CommittedBlockInfo& info) {
+  chain.SetCommitObserver([&metrics, &blocks, &height, &latency, id,
+                           on_config_change = std::move(on_config_change)](
+                              const CommittedBlockInfo& info) {
     blocks.Inc();
     height.Set(static_cast<double>(info.number + 1));
     latency.Observe(static_cast<double>(info.commit_latency_us) / 1000.0);
@@ -42,6 +46,10 @@ void ObserveCommits(Chain& chain, ops::Registry& metrics) {
     }
     ops::LogDebug("block committed", {{"chain", id}, {"number", std::to_string(info.number)},
                                       {"txs", std::to_string(info.codes.size())}});
+    if (info.config_changed) {
+      ops::LogInfo("chain config updated", {{"chain", id}, {"block", std::to_string(info.number)}});
+      on_config_change();
+    }
   });
 }
 
@@ -53,13 +61,15 @@ Node::Node(NodeOptions options, const chaincode::Registry& registry, const Clock
       registry_(registry),
       clock_(clock),
       metrics_(metrics),
-      pool_(options_.validation_threads) {}
+      pool_(options_.validation_threads),
+      transport_(ClusterTransportOptions{}, options_.peer_credentials) {}
 
 Node::~Node() { Stop(); }
 
 Result<std::unique_ptr<Node>> Node::Open(NodeOptions options, const chaincode::Registry& registry,
                                          const Clock& clock, ops::Registry& metrics) {
   std::unique_ptr<Node> node(new Node(std::move(options), registry, clock, metrics));
+  node->transport_.SetFaults(&node->faults_);  // before any chain (and so any Send)
   const std::string chains_dir = node->options_.data_dir + "/chains";
   std::error_code ec;
   fs::create_directories(chains_dir, ec);
@@ -84,69 +94,47 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options, const chaincode::R
 Status Node::AddChain(std::shared_ptr<Chain> chain) {
   auto runtime = std::make_unique<ChainRuntime>();
   runtime->chain = chain;
-  ObserveCommits(*chain, metrics_);
   const std::string chain_id = chain->chain_id();
-  auto config = chain->config();
-  std::vector<uint64_t> voters;
-  for (const auto& c : config->consenters()) {
-    transport_.SetPeer(chain_id, c.raft_id, c.endpoint);
-    voters.push_back(c.raft_id);
-  }
-  uint64_t raft_id = 0;
-  if (options_.consenter.has_value()) {
-    auto info = crypto::ParseIdentity(options_.consenter->identity);
-    if (info.ok()) raft_id = config->RaftIdOf(*info);
-  }
-  if (raft_id != 0) {
-    const milkpb::BatchConfig& batch = config->config().batch();
-    RaftConsenterOptions raft;
-    raft.chain_id = chain_id;
-    raft.raft_id = raft_id;
-    raft.voters = voters;
-    raft.wal_dir = options_.data_dir + "/chains/" + chain_id + "/wal";
-    raft.tick_ms = options_.raft_tick_ms;
-    raft.election_ticks = options_.raft_election_ticks;
-    raft.snapshot_every_entries = options_.raft_snapshot_every_entries;
-    raft.snapshot_keep_entries = options_.raft_snapshot_keep_entries;
-    raft.seed = raft_id * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(clock_.NowMs());
-    raft.orderer = {chain_id, batch.max_tx_count(), batch.max_bytes(), batch.batch_timeout_ms(),
-                    options_.pending_submits_max};
-    std::vector<ChainConfigPeer> peers;
-    for (const auto& c : config->consenters()) {
-      if (c.raft_id != raft_id) peers.push_back({c.raft_id, c.endpoint});
-    }
-    auto credentials = options_.peer_credentials;
-    BlockFetcher fetcher = [peers, credentials, chain_id](uint64_t from, uint64_t to)
-        -> Result<std::vector<milkpb::Block>> {
-      Status last = Unavailable("no other consenter to fetch blocks from");
-      for (const auto& peer : peers) {
-        auto blocks = FetchBlocks(peer.endpoint, credentials, chain_id, from, to, 10000);
-        if (blocks.ok()) return blocks;
-        last = blocks.status();
-      }
-      return last;
-    };
-    MILK_ASSIGN_OR_RETURN(runtime->consenter,
-                          RaftConsenter::Start(raft, *chain, options_.consenter->key,
-                                               options_.consenter->identity, clock_, transport_,
-                                               std::move(fetcher)));
-  }
+  ObserveCommits(*chain, metrics_, [this, chain_id] { ScheduleRoleCheck(chain_id); });
+  MILK_RETURN_IF_ERROR(StartRole(*runtime));
   std::unique_lock lock(mutex_);
   chains_[chain_id] = std::move(runtime);
   return Status::Ok();
 }
 
-bool Node::RouteRaftMessage(const std::string& chain_id, milkpb::RaftMessage message) {
+const char* RaftRoutingName(RaftRouting routing) {
+  switch (routing) {
+    case RaftRouting::kRouted: return "routed";
+    case RaftRouting::kUnknownChain: return "unknown_chain";
+    case RaftRouting::kUnknownSender: return "unknown_sender";
+    case RaftRouting::kNoCertificate: return "no_certificate";
+    case RaftRouting::kUnboundSender: return "unbound_sender";
+    case RaftRouting::kWrongCertificate: return "wrong_certificate";
+  }
+  MILK_CHECK(false);
+  return "";
+}
+
+RaftRouting Node::RouteRaftMessage(const std::string& chain_id, milkpb::RaftMessage message,
+                                   const RaftSender& sender) {
+  using Check = ledger::ChainConfigView::ConsenterTlsCheck;
   std::shared_lock lock(mutex_);
   auto it = chains_.find(chain_id);
-  if (it == chains_.end() || it->second->consenter == nullptr) return false;
-  bool known_sender = false;
-  for (const auto& c : it->second->chain->config()->consenters()) {
-    known_sender = known_sender || c.raft_id == message.from();
+  if (it == chains_.end() || it->second->consenter == nullptr) return RaftRouting::kUnknownChain;
+  // The config in force now: a config update that rebinds a consenter applies to the next message.
+  const Check check =
+      it->second->chain->config()->CheckConsenterTls(message.from(), sender.fingerprint_sha256);
+  if (check == Check::kUnknownConsenter) {
+    it->second->consenter->NoteUnknownSender();  // behind an update that added it?
+    return RaftRouting::kUnknownSender;
   }
-  if (!known_sender) return false;
+  if (sender.tls && check != Check::kAccepted) {
+    if (check == Check::kNoCertificate) return RaftRouting::kNoCertificate;
+    if (check == Check::kUnboundConsenter) return RaftRouting::kUnboundSender;
+    return RaftRouting::kWrongCertificate;
+  }
   it->second->consenter->Receive(std::move(message));
-  return true;
+  return RaftRouting::kRouted;
 }
 
 Result<std::string> Node::JoinChain(const milkpb::Block& genesis, const std::string& creator,

@@ -4,13 +4,16 @@
 // Thread-safety: all public methods are safe from any thread.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chaincode/shim/chaincode.h"
@@ -23,6 +26,7 @@
 #include "node/ops/metrics.h"
 #include "node/orderer/orderer.h"
 #include "node/raft/cluster_transport.h"
+#include "node/raft/fault_hook.h"
 
 namespace milk::node {
 
@@ -45,7 +49,34 @@ struct NodeOptions {
   // Credentials for talking to other consenters (Cluster, Deliver, forwarded Submit); null =
   // plaintext (loopback tests only).
   std::shared_ptr<grpc::ChannelCredentials> peer_credentials;
+  // SHA-256 of the TLS certificate peer_credentials present (empty = plaintext): a chain that
+  // binds another certificate to this node's consenter gets a warning when it is opened.
+  std::string tls_fingerprint_sha256;
+  // Test-only (node.yaml testing.fault_injection): allows SetClusterFaults. Never in production.
+  bool fault_injection = false;
 };
+
+// Who sent a Raft message, as the Cluster stream's TLS handshake established it.
+struct RaftSender {
+  // False on a node serving plaintext (no node.yaml tls section): nothing is authenticated.
+  bool tls = false;
+  // SHA-256 of the DER of the client certificate the handshake verified (32 raw bytes); empty
+  // when the client presented none.
+  std::string fingerprint_sha256;
+};
+
+// What became of a Raft message (RouteRaftMessage).
+enum class RaftRouting {
+  kRouted,
+  kUnknownChain,      // the chain is not joined here, or this node does not order it
+  kUnknownSender,     // message.from() is not a consenter of the chain
+  kNoCertificate,     // TLS: the sender presented no client certificate
+  kUnboundSender,     // TLS: the chain config binds no TLS certificate to message.from()
+  kWrongCertificate,  // TLS: the certificate is not the one bound to message.from()
+};
+// "routed", "unknown_chain", "unknown_sender", "no_certificate", "unbound_sender",
+// "wrong_certificate": the reason label of milk_raft_messages_refused_total.
+const char* RaftRoutingName(RaftRouting routing);
 
 class Node {
  public:
@@ -70,12 +101,27 @@ class Node {
   // the leader once; `forwarded` marks a request that was already forwarded (never again).
   Result<milkpb::SubmitResponse> Submit(const std::string& chain_id, const milkpb::Envelope& envelope,
                                         bool forwarded = false);
-  // A Raft message from another consenter; false when the chain or sender is unknown.
-  bool RouteRaftMessage(const std::string& chain_id, milkpb::RaftMessage message);
+  // A Raft message from another consenter, handed to the chain's consenter unless refused
+  // (RaftRouting says why). On a TLS stream (sender.tls) the message is accepted only when the
+  // sender's client certificate is the one the chain config binds to consenter message.from()
+  // (docs/tls.md); on a plaintext node message.from() is believed, as long as it is a consenter.
+  RaftRouting RouteRaftMessage(const std::string& chain_id, milkpb::RaftMessage message,
+                               const RaftSender& sender = {});
   Result<milkpb::ClusterStatusResponse> ClusterStatus(const std::string& chain_id) const;
+  // Admin.TransferLeadership (services.proto has the contract). Blocks until the new leader
+  // leads or a bound of a few election timeouts passes. Defined in node_roles.cc.
+  Result<milkpb::TransferLeadershipResponse> TransferLeadership(
+      const milkpb::TransferLeadershipRequest& request);
   Result<milkpb::CommitStatusResponse> CommitStatus(const std::string& chain_id,
                                                     const std::string& tx_id, bool wait,
                                                     int64_t timeout_ms);
+  // Test-only: replaces (or, with heal, clears) the chain's fault rules (node/raft/fault_hook.h).
+  // kFailedPrecondition unless options.fault_injection; kNotFound for an unknown chain;
+  // kInvalidArgument for a raft id that is not another consenter of the chain, or heal mixed
+  // with rules, or no rule at all. Defined in node_faults.cc.
+  Status SetClusterFaults(const milkpb::SetClusterFaultsRequest& request);
+  // The rules the Cluster service consults for inbound messages. Lives as long as the node.
+  const ClusterFaults& cluster_faults() const { return faults_; }
 
   // Healthy when every chain is open and the node is not stopping.
   bool Healthy() const;
@@ -86,8 +132,18 @@ class Node {
   Node(NodeOptions options, const chaincode::Registry& registry, const Clock& clock,
        ops::Registry& metrics);
   Status AddChain(std::shared_ptr<Chain> chain);
+  // Roles (node_roles.cc): a node orders a chain while the chain's current config names its
+  // consenter identity, and otherwise follows it with a block puller. A config update that adds
+  // or removes this node's consenter switches the role on the roles thread.
+  Status StartRole(ChainRuntime& runtime);
+  void ScheduleRoleCheck(const std::string& chain_id);
+  void RolesLoop();
+  Status CheckRole(const std::string& chain_id);
+  uint64_t OwnRaftId(const ledger::ChainConfigView& config) const;
 
-  Result<milkpb::SubmitResponse> Forward(const ChainRuntime& runtime, const std::string& chain_id,
+  // To the leader's endpoint; leader 0 = from a non-consenter, to any consenter of the chain.
+  Result<milkpb::SubmitResponse> Forward(const Chain& chain, uint64_t leader,
+                                         const std::string& chain_id,
                                          const milkpb::Envelope& envelope);
 
   const NodeOptions options_;
@@ -95,12 +151,19 @@ class Node {
   const Clock& clock_;
   ops::Registry& metrics_;
   ledger::ThreadPool pool_;
+  ClusterFaults faults_;  // before transport_, which holds a pointer to it
   ClusterTransport transport_;
 
   std::mutex join_mutex_;  // one JoinChain at a time (creating a chain directory is not atomic)
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<ChainRuntime>> chains_;
   bool stopped_ = false;
+
+  std::mutex roles_mutex_;
+  std::condition_variable roles_cv_;
+  std::set<std::string> roles_pending_;  // chains whose config changed; guarded by roles_mutex_
+  bool roles_stopping_ = false;          // guarded by roles_mutex_
+  std::thread roles_thread_;
 };
 
 }  // namespace milk::node

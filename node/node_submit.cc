@@ -2,6 +2,7 @@
 #include <chrono>
 #include <thread>
 
+#include "node/ledger/config_update.h"
 #include "node/ledger/formats.h"
 #include "node/ledger/tx_check.h"
 #include "node/node.h"
@@ -47,27 +48,41 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
                              std::to_string(options_.envelope_bytes_max));
   }
   std::shared_ptr<Chain> chain;
-  RaftConsenter* consenter = nullptr;
-  const ChainRuntime* runtime = nullptr;
+  std::shared_ptr<RaftConsenter> consenter;
   {
     std::shared_lock lock(mutex_);
     auto it = chains_.find(chain_id);
     if (it == chains_.end()) return NotFound("chain '" + chain_id + "' is not joined on this node");
     chain = it->second->chain;
-    consenter = it->second->consenter.get();
-    runtime = it->second.get();
+    consenter = it->second->consenter;
   }
-  if (consenter == nullptr) {
-    return FailedPrecondition("this node is not a consenter of chain '" + chain_id +
-                              "'; submit to a consenter");
+  const bool is_config = envelope.type() == milkpb::CONFIG;
+  std::string tx_id;
+  if (is_config) {
+    // A config update is checked against the config in force now; it is checked again when its
+    // block commits (another update may come first).
+    ledger::ConfigUpdateCheck check = ledger::CheckConfigUpdate(bytes, *chain->config(), clock_.NowMs());
+    if (check.code != milkpb::VALID) {
+      return check.tx_id_proven ? FailedPrecondition("config update refused: " + check.message)
+                                : PermissionDenied("config update refused: " + check.message);
+    }
+    tx_id = check.tx_id;
+  } else {
+    ledger::TxCheck check = ledger::CheckTransaction(bytes, *chain->config(), clock_.NowMs());
+    if (check.code != milkpb::VALID) return StatusForCode(check.code, chain_id);
+    tx_id = check.tx_id;
   }
-  ledger::TxCheck check = ledger::CheckTransaction(bytes, *chain->config(), clock_.NowMs());
-  if (check.code != milkpb::VALID) return StatusForCode(check.code, chain_id);
-  MILK_ASSIGN_OR_RETURN(std::optional<TxRecord> existing, chain->GetTx(check.tx_id));
+  MILK_ASSIGN_OR_RETURN(std::optional<TxRecord> existing, chain->GetTx(tx_id));
   if (existing.has_value()) {
-    return AlreadyExists("transaction " + check.tx_id + " is already in block " +
+    return AlreadyExists("transaction " + tx_id + " is already in block " +
                          std::to_string(existing->block_number) + " as " +
                          ledger::ValidationCodeName(existing->validation_code));
+  }
+  if (consenter == nullptr) {
+    if (forwarded) {
+      return FailedPrecondition("this node is not a consenter of chain '" + chain_id + "'");
+    }
+    return Forward(*chain, 0, chain_id, envelope);  // a peer: to any consenter
   }
   // During an election (a fresh chain, or after a leader died) wait for a leader rather than
   // refusing: a few election timeouts at most.
@@ -81,51 +96,64 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
     if (forwarded) {
       return Unavailable("this consenter no longer leads chain '" + chain_id + "'; retry");
     }
-    return Forward(*runtime, chain_id, envelope);
+    return Forward(*chain, consenter->leader(), chain_id, envelope);
   }
-  auto future = consenter->Submit(std::move(bytes), check.tx_id);
+  auto future = consenter->Submit(std::move(bytes), tx_id, is_config);
   if (future.wait_for(std::chrono::milliseconds(options_.submit_timeout_ms)) !=
       std::future_status::ready) {
-    return DeadlineExceeded("transaction " + check.tx_id + " was not ordered within " +
+    return DeadlineExceeded("transaction " + tx_id + " was not ordered within " +
                             std::to_string(options_.submit_timeout_ms) +
                             " ms; ask CommitStatus for its fate before resubmitting");
   }
   const Result<OrderedTx>& ordered = future.get();
   if (!ordered.ok()) return ordered.status();
   milkpb::SubmitResponse response;
-  response.set_tx_id(check.tx_id);
+  response.set_tx_id(tx_id);
   response.set_block_number(ordered->block_number);
   return response;
 }
 
-Result<milkpb::SubmitResponse> Node::Forward(const ChainRuntime& runtime,
+Result<milkpb::SubmitResponse> Node::Forward(const Chain& chain, uint64_t leader,
                                              const std::string& chain_id,
                                              const milkpb::Envelope& envelope) {
-  uint64_t leader = runtime.consenter->leader();
-  std::string endpoint;
-  for (const auto& c : runtime.chain->config()->consenters()) {
-    if (c.raft_id == leader) endpoint = c.endpoint;
-  }
-  if (leader == 0 || endpoint.empty()) {
-    return Unavailable("chain '" + chain_id + "' has no leader right now (election in progress); "
-                       "retry");
-  }
   milkpb::SubmitRequest request;
   request.set_chain_id(chain_id);
   *request.mutable_envelope() = envelope;
   request.set_forwarded(true);
+  const auto consenters = chain.config()->consenters();
+  if (leader == 0) {
+    // Not a consenter: any consenter forwards to its leader. Try them in order.
+    Status last = Unavailable("chain '" + chain_id + "' names no consenter");
+    for (const auto& c : consenters) {
+      request.set_forwarded(false);
+      auto response = ForwardSubmit(c.endpoint, options_.peer_credentials, request,
+                                    options_.submit_timeout_ms);
+      if (response.ok() || response.status().code() != Code::kUnavailable) return response;
+      last = response.status();
+    }
+    return last;
+  }
+  std::string endpoint;
+  for (const auto& c : consenters) {
+    if (c.raft_id == leader) endpoint = c.endpoint;
+  }
+  if (endpoint.empty()) {
+    return Unavailable("chain '" + chain_id + "' has no leader right now (election in progress); "
+                       "retry");
+  }
+  if (Status cut = faults_.CheckOutbound(chain_id, leader); !cut.ok()) return cut;
   return ForwardSubmit(endpoint, options_.peer_credentials, request, options_.submit_timeout_ms);
 }
 
 Result<milkpb::ClusterStatusResponse> Node::ClusterStatus(const std::string& chain_id) const {
   std::shared_ptr<Chain> chain;
-  const RaftConsenter* consenter = nullptr;
+  std::shared_ptr<const RaftConsenter> consenter;
   {
     std::shared_lock lock(mutex_);
     auto it = chains_.find(chain_id);
     if (it == chains_.end()) return NotFound("chain '" + chain_id + "' is not joined on this node");
     chain = it->second->chain;
-    consenter = it->second->consenter.get();
+    consenter = it->second->consenter;
   }
   if (consenter == nullptr) {
     return FailedPrecondition("this node is not a consenter of chain '" + chain_id + "'");
@@ -197,8 +225,15 @@ void Node::Stop() {
     stopped_ = true;
     chains.swap(chains_);
   }
+  {
+    std::lock_guard lock(roles_mutex_);
+    roles_stopping_ = true;
+  }
+  roles_cv_.notify_all();
+  if (roles_thread_.joinable()) roles_thread_.join();
   for (auto& [id, runtime] : chains) {
     if (runtime->consenter) runtime->consenter->Stop();
+    if (runtime->puller) runtime->puller->Stop();
     runtime->chain->Close();
   }
   transport_.Stop();

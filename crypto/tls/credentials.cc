@@ -80,6 +80,46 @@ Result<TlsMaterial> LoadTlsMaterial(const std::string& member_dir) {
   return material;
 }
 
+Result<TlsMaterial> LoadTlsClientFiles(const std::vector<std::string>& ca_files,
+                                       const std::string& cert_file, const std::string& key_file) {
+  if (ca_files.empty()) return InvalidArgument("no trusted TLS CA file given");
+  if (cert_file.empty() != key_file.empty()) {
+    return InvalidArgument("a TLS client certificate needs its key, and a key its certificate");
+  }
+  TlsMaterial material;
+  for (const std::string& ca_file : ca_files) {
+    MILK_ASSIGN_OR_RETURN(std::string ca_pem, ReadPem(ca_file));
+    Result<internal::X509Ptr> ca = internal::ParseCertificatePem(ca_pem);
+    if (!ca.ok()) return ca.status().WithContext(ca_file);
+    material.ca_pems.push_back(std::move(ca_pem));
+  }
+  if (cert_file.empty()) return material;
+  MILK_ASSIGN_OR_RETURN(material.cert_pem, ReadPem(cert_file));
+  MILK_ASSIGN_OR_RETURN(material.key_pem, ReadPrivatePem(key_file));
+  Result<internal::X509Ptr> cert = internal::ParseCertificatePem(material.cert_pem);
+  if (!cert.ok()) return cert.status().WithContext(cert_file);
+  Result<internal::PkeyPtr> key = internal::ParsePrivateKeyPem(material.key_pem);
+  if (!key.ok()) return key.status().WithContext(key_file);
+  const bool matches = X509_check_private_key(cert->get(), key->get()) == 1;
+  internal::ClearOpenSslErrors();
+  if (!matches) return FailedPrecondition(cert_file + " is not the certificate of " + key_file);
+  return material;
+}
+
+Result<TlsMaterial> LoadTlsFiles(const std::string& cert_file, const std::string& key_file,
+                                 const std::vector<std::string>& ca_files) {
+  if (cert_file.empty() || key_file.empty()) {
+    return InvalidArgument("a TLS server needs both its certificate and its key");
+  }
+  MILK_ASSIGN_OR_RETURN(TlsMaterial material, LoadTlsClientFiles(ca_files, cert_file, key_file));
+  Status chain = VerifyCertificateChain(material.cert_pem, material.ca_pems, VerifyOptions{});
+  if (!chain.ok()) {
+    return FailedPrecondition(cert_file + " was not issued by any of the trusted TLS CAs (" +
+                              chain.message() + "); add its org's orgs/<org>/tls/ca.crt");
+  }
+  return material;
+}
+
 Result<std::vector<std::string>> LoadTlsCaBundle(const std::string& crypto_dir) {
   const std::string orgs_dir = crypto_dir + "/orgs";
   std::vector<std::string> ca_paths;

@@ -25,7 +25,7 @@ namespace milk::crypto::tls {
 struct TlsMaterial {
   std::string cert_pem;              // tls.crt: the member's certificate
   std::string key_pem;               // tls.key: its private key
-  std::vector<std::string> ca_pems;  // the member's own org TLS CA (orgs/<org>/tls/ca.crt)
+  std::vector<std::string> ca_pems;  // trusted CAs: the member's own org TLS CA, or more
 };
 
 // Reads a member directory written by cryptogen (orgs/<org>/members/<name>/: tls.crt, tls.key)
@@ -36,6 +36,23 @@ struct TlsMaterial {
 // others; the message says to chmod 600); kDataLoss (a file is not the PEM it should be);
 // kFailedPrecondition (the files do not belong together).
 Result<TlsMaterial> LoadTlsMaterial(const std::string& member_dir);
+
+// A client's TLS files (the milk CLI's --tls-ca, --tls-cert, --tls-key): the CAs it trusts to
+// sign the server's certificate (ca_pems, in the order given), and optionally a client
+// certificate and its key (both empty: none). Checks that every CA file is a certificate and
+// that the key is the certificate's; not that the certificate chains to ca_files (the server
+// may trust another org's CA than the one that signed the server). Dates are not checked.
+// Errors as LoadTlsMaterial, each naming the file; kInvalidArgument if ca_files is empty or only
+// one of cert_file and key_file is given.
+Result<TlsMaterial> LoadTlsClientFiles(const std::vector<std::string>& ca_files,
+                                       const std::string& cert_file, const std::string& key_file);
+
+// A node's TLS files as node.yaml names them (docs/node_config.md, section tls): its
+// certificate and key (both required), and every CA it trusts. As LoadTlsClientFiles, and the
+// certificate must chain to one of ca_files (peers sharing the bundle would refuse it
+// otherwise): kFailedPrecondition.
+Result<TlsMaterial> LoadTlsFiles(const std::string& cert_file, const std::string& key_file,
+                                 const std::vector<std::string>& ca_files);
 
 // Every org's TLS CA in a cryptogen output directory (crypto_dir/orgs/*/tls/ca.crt), in org name
 // order: the trust bundle of a network whose orgs were all generated in one place (development,

@@ -38,9 +38,10 @@ Chain::Chain(std::unique_ptr<BlockStore> store, std::unique_ptr<LedgerDb> db,
              const chaincode::Registry& registry, ledger::ThreadPool& pool)
     : store_(std::move(store)),
       db_(std::move(db)),
-      config_(std::move(config)),
+      genesis_config_(config),
       registry_(registry),
-      validator_(config_, pool) {}
+      validator_(pool),
+      config_(std::move(config)) {}
 
 Chain::~Chain() { Close(); }
 
@@ -91,6 +92,18 @@ Result<std::unique_ptr<Chain>> Chain::Open(const std::string& dir,
 }
 
 Status Chain::Recover() {
+  MILK_ASSIGN_OR_RETURN(std::optional<StoredConfig> stored, db_->GetConfig());
+  if (stored.has_value()) {
+    milkpb::ChainConfig config;
+    if (!config.ParseFromString(stored->config)) {
+      return DataLoss("the stored config of block " + std::to_string(stored->block_number) +
+                      " does not parse");
+    }
+    auto view = ledger::ChainConfigView::Create(std::move(config));
+    if (!view.ok()) return DataLoss("the stored config is invalid: " + view.status().message());
+    std::lock_guard lock(mutex_);
+    config_ = std::move(view).value();
+  }
   MILK_ASSIGN_OR_RETURN(std::optional<Savepoint> savepoint, db_->GetSavepoint());
   if (savepoint.has_value()) {
     std::lock_guard lock(mutex_);
@@ -146,22 +159,24 @@ Status Chain::Recover() {
 
 Result<ledger::ValidatedBlock> Chain::ValidateNext(const milkpb::Block& block) {
   Savepoint head;
+  std::shared_ptr<const ledger::ChainConfigView> config;
   {
     std::lock_guard lock(mutex_);
     head = head_;
+    config = config_;
   }
   if (block.header().number() != head.height) {
     return FailedPrecondition("block " + std::to_string(block.header().number()) +
                               " does not follow height " + std::to_string(head.height));
   }
-  MILK_RETURN_IF_ERROR(ledger::CheckBlockIntegrity(block, head.last_header_hash, *config_));
+  MILK_RETURN_IF_ERROR(ledger::CheckBlockIntegrity(block, head.last_header_hash, *config));
   auto snapshot = db_->Snapshot();
   auto committed = [this](const std::string& tx_id) {
     auto tx = db_->GetTx(tx_id);
     MILK_CHECK(tx.ok());
     return tx->has_value();
   };
-  return validator_.Validate(block, *snapshot, committed, head.commit_hash);
+  return validator_.Validate(block, *config, *snapshot, committed, head.commit_hash);
 }
 
 Result<milkpb::Block> Chain::CommitBlock(milkpb::Block block) {
@@ -184,7 +199,8 @@ Result<milkpb::Block> Chain::CommitBlock(milkpb::Block block) {
   CommittedBlockInfo info{block.header().number(), validated.codes,
                           std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - start)
-                              .count()};
+                              .count(),
+                          validated.new_config != nullptr};
   std::function<void(const CommittedBlockInfo&)> observer;
   {
     std::lock_guard lock(mutex_);
@@ -205,14 +221,21 @@ Status Chain::Apply(const milkpb::Block& block, const ledger::ValidatedBlock& va
   commit.savepoint.last_header_hash = ledger::HeaderHash(block.header());
   commit.savepoint.commit_hash = validated.commit_hash;
   commit.savepoint.next_position = EndOf(location);
+  if (validated.new_config != nullptr) commit.config = validated.new_config->config().SerializeAsString();
   MILK_RETURN_IF_ERROR(db_->CommitBlock(commit));
   {
     std::lock_guard lock(mutex_);
     head_ = commit.savepoint;
+    if (validated.new_config != nullptr) config_ = validated.new_config;
     last_timestamp_ms_ = block.header().timestamp_ms();
   }
   height_cv_.notify_all();
   return Status::Ok();
+}
+
+std::shared_ptr<const ledger::ChainConfigView> Chain::config() const {
+  std::lock_guard lock(mutex_);
+  return config_;
 }
 
 Status Chain::failure() const {

@@ -38,6 +38,7 @@ struct CommittedBlockInfo {
   uint64_t number = 0;
   std::string codes;
   int64_t commit_latency_us = 0;  // from validation start to RocksDB commit
+  bool config_changed = false;    // a valid config update: config() is the new config
 };
 
 class Chain {
@@ -64,8 +65,11 @@ class Chain {
   // block must never be followed by another block of the same number).
   Result<milkpb::Block> CommitBlock(milkpb::Block block);
 
-  const std::string& chain_id() const { return config_->chain_id(); }
-  std::shared_ptr<const ledger::ChainConfigView> config() const { return config_; }
+  const std::string& chain_id() const { return genesis_config_->chain_id(); }
+  // The config in force for the next block: the genesis config, or the last valid config update.
+  std::shared_ptr<const ledger::ChainConfigView> config() const;
+  // The genesis block's config (Raft bootstraps its membership from it on every node).
+  std::shared_ptr<const ledger::ChainConfigView> genesis_config() const { return genesis_config_; }
   const chaincode::Registry& registry() const { return registry_; }
   uint64_t height() const;
   std::string last_header_hash() const;
@@ -99,7 +103,7 @@ class Chain {
 
   std::unique_ptr<BlockStore> store_;
   std::unique_ptr<LedgerDb> db_;
-  std::shared_ptr<const ledger::ChainConfigView> config_;
+  const std::shared_ptr<const ledger::ChainConfigView> genesis_config_;
   const chaincode::Registry& registry_;
   ledger::Validator validator_;
   uint64_t recovered_blocks_ = 0;
@@ -107,6 +111,7 @@ class Chain {
   mutable std::mutex mutex_;
   mutable std::condition_variable height_cv_;
   Savepoint head_;  // guarded by mutex_
+  std::shared_ptr<const ledger::ChainConfigView> config_;  // guarded by mutex_
   bool closed_ = false;
   Status failure_;  // guarded by mutex_
   int64_t last_timestamp_ms_ = 0;  // guarded by mutex_

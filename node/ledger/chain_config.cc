@@ -3,8 +3,50 @@
 #include <algorithm>
 
 #include "crypto/ed25519.h"
+#include "crypto/tls/certificate.h"
 
 namespace milk::ledger {
+namespace {
+
+// An org's TLS CA, when the config names one: it must be a PEM X.509 certificate.
+Status CheckOrgTlsCa(const milkpb::OrgConfig& org) {
+  if (org.tls_ca_certificate().empty()) return Status::Ok();
+  Result<crypto::tls::CertificateIdentity> ca =
+      crypto::tls::ParseCertificateIdentity(org.tls_ca_certificate());
+  if (!ca.ok()) {
+    return InvalidArgument("org '" + org.name() + "' TLS CA certificate: " + ca.status().message());
+  }
+  return Status::Ok();
+}
+
+// The SHA-256 fingerprint of a consenter's TLS certificate, once it is known to chain to its
+// org's TLS CA and to allow client authentication (consenters dial each other). Dates are not
+// checked (see Create).
+Result<std::string> ConsenterTlsFingerprint(const milkpb::ConsenterConfig& consenter,
+                                            const milkpb::OrgConfig* org, uint64_t raft_id) {
+  const std::string who =
+      "consenter " + std::to_string(raft_id) + " of org '" + consenter.org() + "'";
+  Result<crypto::tls::CertificateIdentity> cert =
+      crypto::tls::ParseCertificateIdentity(consenter.tls_certificate());
+  if (!cert.ok()) {
+    return InvalidArgument(who + " TLS certificate: " + cert.status().message());
+  }
+  if (org == nullptr || org->tls_ca_certificate().empty()) {
+    return InvalidArgument(who + " has a TLS certificate, but its org has no TLS CA certificate " +
+                           "in the chain config to check it against");
+  }
+  crypto::tls::VerifyOptions options;
+  options.purpose = crypto::tls::Purpose::kTlsClient;
+  Status chain = crypto::tls::VerifyCertificateChain(consenter.tls_certificate(),
+                                                     {org->tls_ca_certificate()}, options);
+  if (!chain.ok()) {
+    return InvalidArgument(who + " TLS certificate (CN=" + cert->common_name +
+                           ") was not issued by the org's TLS CA: " + chain.message());
+  }
+  return std::move(cert->fingerprint_sha256);
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const ChainConfigView>> ChainConfigView::Create(milkpb::ChainConfig config) {
   auto view = std::shared_ptr<ChainConfigView>(new ChainConfigView());
@@ -19,6 +61,7 @@ Result<std::shared_ptr<const ChainConfigView>> ChainConfigView::Create(milkpb::C
     if (!view->orgs_.emplace(org.name(), &org).second) {
       return InvalidArgument("org '" + org.name() + "' appears twice in the chain config");
     }
+    MILK_RETURN_IF_ERROR(CheckOrgTlsCa(org));
   }
   for (const milkpb::ChaincodeDefinition& cc : c.chaincodes()) {
     auto policy = Policy::Parse(cc.endorsement_policy());
@@ -44,7 +87,22 @@ Result<std::shared_ptr<const ChainConfigView>> ChainConfigView::Create(milkpb::C
         return InvalidArgument("two consenters have raft id " + std::to_string(raft_id));
       }
     }
-    view->consenters_.push_back({body.org(), body.public_key(), raft_id, consenter.endpoint()});
+    std::string tls_fingerprint;
+    if (!consenter.tls_certificate().empty()) {
+      auto org = view->orgs_.find(consenter.org());
+      MILK_ASSIGN_OR_RETURN(
+          tls_fingerprint,
+          ConsenterTlsFingerprint(consenter, org == view->orgs_.end() ? nullptr : org->second,
+                                  raft_id));
+      for (const Consenter& other : view->consenters_) {
+        if (other.tls_fingerprint_sha256 == tls_fingerprint) {
+          return InvalidArgument("consenters " + std::to_string(other.raft_id) + " and " +
+                                 std::to_string(raft_id) + " have the same TLS certificate");
+        }
+      }
+    }
+    view->consenters_.push_back({body.org(), body.public_key(), raft_id, consenter.endpoint(),
+                                 std::move(tls_fingerprint)});
   }
   const milkpb::BatchConfig& b = c.batch();
   if (b.max_tx_count() == 0 || b.max_bytes() == 0 || b.batch_timeout_ms() == 0) {
@@ -127,6 +185,20 @@ bool ChainConfigView::IsAllowed(const milkpb::ChaincodeDefinition& definition,
 
 bool ChainConfigView::IsConsenter(const crypto::IdentityInfo& info) const {
   return RaftIdOf(info) != 0;
+}
+
+ChainConfigView::ConsenterTlsCheck ChainConfigView::CheckConsenterTls(
+    uint64_t raft_id, std::string_view tls_fingerprint_sha256) const {
+  for (const Consenter& c : consenters_) {
+    if (c.raft_id != raft_id) continue;
+    if (tls_fingerprint_sha256.empty()) return ConsenterTlsCheck::kNoCertificate;
+    if (c.tls_fingerprint_sha256.empty()) return ConsenterTlsCheck::kUnboundConsenter;
+    if (c.tls_fingerprint_sha256 != tls_fingerprint_sha256) {
+      return ConsenterTlsCheck::kWrongCertificate;
+    }
+    return ConsenterTlsCheck::kAccepted;
+  }
+  return ConsenterTlsCheck::kUnknownConsenter;
 }
 
 uint64_t ChainConfigView::RaftIdOf(const crypto::IdentityInfo& info) const {

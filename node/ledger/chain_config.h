@@ -34,7 +34,11 @@ struct IdentityCheck {
 
 class ChainConfigView {
  public:
-  // kInvalidArgument naming what is wrong (bad policy, duplicate org, bad root key, ...).
+  // kInvalidArgument naming what is wrong (bad policy, duplicate org, bad root key, a TLS CA or
+  // consenter TLS certificate that is not a PEM X.509 certificate, a consenter TLS certificate
+  // that does not chain to its org's TLS CA or that two consenters share, ...). TLS validity
+  // dates are not checked: the result must not depend on when a block is replayed; the TLS
+  // handshake checks them.
   static Result<std::shared_ptr<const ChainConfigView>> Create(milkpb::ChainConfig config);
   // The ConfigTransaction carried by a genesis block (kInvalidArgument if it has none).
   static Result<milkpb::ConfigTransaction> ConfigFromGenesis(const milkpb::Block& genesis);
@@ -59,8 +63,25 @@ class ChainConfigView {
     std::string public_key;
     uint64_t raft_id = 0;  // ConsenterConfig.raft_id, or position + 1 when unset
     std::string endpoint;
+    // SHA-256 of the DER of ConsenterConfig.tls_certificate (32 raw bytes, what
+    // crypto::tls::PeerCertificateIdentity reports as fingerprint_sha256); empty when the config
+    // binds no TLS certificate to this consenter.
+    std::string tls_fingerprint_sha256;
   };
   const std::vector<Consenter>& consenters() const { return consenters_; }
+
+  // Whether a Raft message claiming to come from raft_id may be accepted from a peer whose
+  // verified TLS client certificate has tls_fingerprint_sha256 (empty: the peer presented none).
+  // Pure; the node calls it for every message on a TLS Cluster stream (docs/tls.md).
+  enum class ConsenterTlsCheck {
+    kAccepted,
+    kUnknownConsenter,   // no consenter of this chain has raft_id
+    kNoCertificate,      // the peer presented no TLS client certificate
+    kUnboundConsenter,   // the config binds no TLS certificate to raft_id
+    kWrongCertificate,   // the certificate is not the one bound to raft_id
+  };
+  ConsenterTlsCheck CheckConsenterTls(uint64_t raft_id,
+                                      std::string_view tls_fingerprint_sha256) const;
   // The consenter's Raft id, 0 when the identity is not a consenter of this chain.
   uint64_t RaftIdOf(const crypto::IdentityInfo& info) const;
   int64_t max_timestamp_skew_ms() const { return config_.max_timestamp_skew_ms(); }

@@ -1,5 +1,8 @@
 #include "node/ledger/formats.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/merkle.h"
@@ -35,6 +38,26 @@ std::string EnvelopeSigningBytes(milkpb::EnvelopeType type, std::string_view pay
   buf.push_back(static_cast<char>(type));
   buf.append(payload);
   return buf;
+}
+
+std::string ConfigApprovalBytes(const milkpb::ChainConfig& config) {
+  std::string out = "milk-config-approval-v1";
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  config.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+std::string TransferLeadershipSigningBytes(std::string_view chain_id, uint64_t to,
+                                           int64_t timestamp_ms) {
+  std::string out = "milk-transfer-leadership-v1";
+  PutFixed32BE(&out, static_cast<uint32_t>(chain_id.size()));
+  out.append(chain_id);
+  PutFixed64BE(&out, to);
+  PutFixed64BE(&out, static_cast<uint64_t>(timestamp_ms));
+  return out;
 }
 
 std::string EndorsementSigningBytes(std::string_view response_payload, std::string_view endorser) {

@@ -26,6 +26,15 @@ std::string DataHash(const milkpb::BlockData& data);
 
 // What a creator signs for an envelope: one byte of EnvelopeType, then the payload.
 std::string EnvelopeSigningBytes(milkpb::EnvelopeType type, std::string_view payload);
+// What admins approving a config update sign (ConfigApproval): a domain tag, then the
+// deterministic serialization of the new config (which names the chain and the sequence, so an
+// approval cannot be replayed on another chain or update).
+std::string ConfigApprovalBytes(const milkpb::ChainConfig& config);
+// What an admin signs to ask for a leadership transfer: a domain tag, the chain id, the target
+// raft id and the request's timestamp (u64/i64 BE), so a captured request is useless elsewhere
+// and soon stale.
+std::string TransferLeadershipSigningBytes(std::string_view chain_id, uint64_t to,
+                                           int64_t timestamp_ms);
 // What an endorser signs: the response payload, then the serialized endorser Identity.
 std::string EndorsementSigningBytes(std::string_view response_payload, std::string_view endorser);
 

@@ -147,15 +147,44 @@ Status CheckBlockIntegrity(const milkpb::Block& block, const std::string& previo
   return Status::Ok();
 }
 
-ValidatedBlock Validator::Validate(const milkpb::Block& block, chaincode::StateReader& state,
+ValidatedBlock Validator::ValidateConfigBlock(
+    const milkpb::Block& block, const ChainConfigView& config,
+    const std::function<bool(const std::string&)>& tx_id_committed,
+    const std::string& previous_commit_hash) const {
+  const uint64_t number = block.header().number();
+  ConfigUpdateCheck check =
+      CheckConfigUpdate(block.data().envelopes(0), config, block.header().timestamp_ms());
+  ValidatedBlock out;
+  uint8_t code = check.code;
+  if (check.tx_id_proven) {
+    if (tx_id_committed(check.tx_id)) {
+      code = milkpb::DUPLICATE_TXID;
+    } else {
+      out.txs.emplace_back(check.tx_id, node::TxRecord{number, 0, code});
+    }
+  }
+  if (code == milkpb::VALID) {
+    out.new_config = check.config;
+    out.change = check.change;
+  }
+  out.codes = std::string(1, static_cast<char>(code));
+  out.commit_hash = CommitHashOf(previous_commit_hash, number, out.codes, out.writes);
+  return out;
+}
+
+ValidatedBlock Validator::Validate(const milkpb::Block& block, const ChainConfigView& config,
+                                   chaincode::StateReader& state,
                                    const std::function<bool(const std::string&)>& tx_id_committed,
                                    const std::string& previous_commit_hash) const {
+  if (block.data().envelopes_size() == 1 && IsConfigBlock(block)) {
+    return ValidateConfigBlock(block, config, tx_id_committed, previous_commit_hash);
+  }
   const auto& envelopes = block.data().envelopes();
   const size_t count = static_cast<size_t>(envelopes.size());
   const uint64_t number = block.header().number();
   std::vector<TxCheck> checks(count);
   pool_.ParallelFor(count, [&](size_t i) {
-    checks[i] = CheckTransaction(envelopes[static_cast<int>(i)], *config_,
+    checks[i] = CheckTransaction(envelopes[static_cast<int>(i)], config,
                                  block.header().timestamp_ms());
   });
 

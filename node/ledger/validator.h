@@ -13,6 +13,7 @@
 #include "crypto/status.h"
 #include "milk/ledger.pb.h"
 #include "node/ledger/chain_config.h"
+#include "node/ledger/config_update.h"
 #include "node/ledger/thread_pool.h"
 #include "node/storage/ledger_db.h"
 
@@ -25,6 +26,10 @@ struct ValidatedBlock {
   // not; others are not indexed so a forged envelope cannot burn someone else's txid.
   std::vector<std::pair<std::string, node::TxRecord>> txs;
   std::string commit_hash;
+  // A valid config update: the config in force from the next block on, and the Raft membership
+  // change it makes. Null for every other block.
+  std::shared_ptr<const ChainConfigView> new_config;
+  MembershipChange change;
 };
 
 // Checks what makes a block a block of this chain: number, previous header hash, data hash, and
@@ -46,19 +51,22 @@ Result<ValidatedGenesis> ValidateGenesis(const milkpb::Block& genesis,
 // Thread-safety: Validate may be called by one thread at a time (it drives the pool).
 class Validator {
  public:
-  Validator(std::shared_ptr<const ChainConfigView> config, ThreadPool& pool)
-      : config_(std::move(config)), pool_(pool) {}
+  explicit Validator(ThreadPool& pool) : pool_(pool) {}
 
-  // REQUIRES: block passed CheckBlockIntegrity and block number > 0. `state` is the committed
-  // state after the previous block; tx_id_committed answers whether a txid is in the ledger.
-  ValidatedBlock Validate(const milkpb::Block& block, chaincode::StateReader& state,
+  // REQUIRES: block passed CheckBlockIntegrity against `config` (the config in force before the
+  // block) and block number > 0. `state` is the committed state after the previous block;
+  // tx_id_committed answers whether a txid is in the ledger. A block holding one CONFIG
+  // envelope is a config update (config_update.h); a CONFIG envelope among others is invalid.
+  ValidatedBlock Validate(const milkpb::Block& block, const ChainConfigView& config,
+                          chaincode::StateReader& state,
                           const std::function<bool(const std::string&)>& tx_id_committed,
                           const std::string& previous_commit_hash) const;
 
-  const ChainConfigView& config() const { return *config_; }
-
  private:
-  std::shared_ptr<const ChainConfigView> config_;
+  ValidatedBlock ValidateConfigBlock(const milkpb::Block& block, const ChainConfigView& config,
+                                     const std::function<bool(const std::string&)>& tx_id_committed,
+                                     const std::string& previous_commit_hash) const;
+
   ThreadPool& pool_;
 };
 

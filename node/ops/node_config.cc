@@ -65,6 +65,26 @@ std::string LineOf(const YAML::Node& node) {
   return "line " + std::to_string(node.Mark().line + 1);
 }
 
+// A YAML list of paths in the joined form a list key's `set` takes. An item holding the
+// separator would be split in two, so it is refused.
+Result<std::string> JoinSequence(const YAML::Node& sequence, const std::string& where) {
+  std::string joined;
+  for (size_t i = 0; i < sequence.size(); ++i) {
+    const std::string item = where + "[" + std::to_string(i) + "]";
+    if (!sequence[i].IsScalar()) return InvalidArgument(item + ": must be a path");
+    const std::string& path = sequence[i].Scalar();
+    if (path.empty()) return InvalidArgument(item + ": must be a non-empty path");
+    if (path.find(internal::kListSeparator) != std::string::npos) {
+      return InvalidArgument(item + ": a path in this list may not contain '" +
+                             std::string(1, internal::kListSeparator) + "', got \"" + path +
+                             "\"");
+    }
+    if (i > 0) joined += internal::kListSeparator;
+    joined += path;
+  }
+  return joined;
+}
+
 // Applies every key of one mapping (recursing into sections), recording keys seen.
 Status ApplyMapping(const YAML::Node& mapping, const std::string& prefix,
                     const std::string& base_dir, std::set<std::string>& seen, NodeConfig& config) {
@@ -85,8 +105,16 @@ Status ApplyMapping(const YAML::Node& mapping, const std::string& prefix,
     if (value.IsNull()) {
       return InvalidArgument(where + ": has no value (remove the key to use the default)");
     }
-    if (!value.IsScalar()) return InvalidArgument(where + ": must be a single value, not a list");
-    Status status = entry->set(config, value.Scalar(), base_dir);
+    std::string text;
+    if (entry->list && value.IsSequence()) {
+      MILK_ASSIGN_OR_RETURN(text, JoinSequence(value, where));
+    } else if (!value.IsScalar()) {
+      return InvalidArgument(where + (entry->list ? ": must be a list of paths"
+                                                  : ": must be a single value, not a list"));
+    } else {
+      text = value.Scalar();
+    }
+    Status status = entry->set(config, text, base_dir);
     if (!status.ok()) return status.WithContext(where);
   }
   return Status::Ok();
@@ -119,6 +147,23 @@ Status ParseAndResolve(std::string_view yaml_text, const std::string& base_dir,
 
 std::string AbsoluteDir(const std::string& dir) {
   return std::filesystem::absolute(dir).lexically_normal().string();
+}
+
+// The three tls keys go together: a certificate without trusted CAs could not verify peers, and
+// CAs without a certificate would leave the node plaintext while its operator thinks otherwise.
+Status CheckTls(const NodeConfig::Tls& tls) {
+  const bool any = !tls.cert_file.empty() || !tls.key_file.empty() || !tls.ca_files.empty();
+  const char* missing = tls.cert_file.empty()  ? "tls.cert_file"
+                        : tls.key_file.empty() ? "tls.key_file"
+                        : tls.ca_files.empty() ? "tls.ca_files"
+                                               : nullptr;
+  if (any && missing != nullptr) {
+    return InvalidArgument(std::string(missing) +
+                           ": required when the tls section sets any key (TLS needs the "
+                           "certificate, its key and at least one trusted CA; remove the "
+                           "whole section for plaintext)");
+  }
+  return Status::Ok();
 }
 
 Status CheckListenPorts(const NodeConfig& config) {
@@ -207,6 +252,7 @@ Status ValidateNodeConfig(const NodeConfig& config) {
                            ": required when the other consenter identity file is set (a "
                            "consenter identity needs both key and certificate, or neither)");
   }
+  MILK_RETURN_IF_ERROR(CheckTls(config.tls));
   MILK_RETURN_IF_ERROR(CheckListenPorts(config));
   if (config.ordering.max_bytes > config.limits.grpc_message_bytes_max) {
     return InvalidArgument("ordering.max_bytes: must be <= limits.grpc_message_bytes_max (" +

@@ -6,6 +6,7 @@
 // here; the ordering.* values are only the defaults a new chain profile starts from.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@
 #include "node/ops/logging.h"
 
 namespace milk::ops {
+
+// A node trusts the TLS CAs of the orgs of its chains: a few, tens at most. The bound keeps a
+// mistaken glob in a deployment script from loading thousands of files.
+inline constexpr size_t kTlsCaFilesMax = 256;
 
 struct NodeConfig {
   // A member secret key and certificate, as `milk crypto generate` writes them
@@ -66,6 +71,23 @@ struct NodeConfig {
     uint64_t snapshot_every_entries = 1000;  // [2, 10000000] applied entries between snapshots
     uint64_t snapshot_keep_entries = 200;    // [0, 10000000] entries kept behind a snapshot
   };
+  // Transport security of the gRPC port (docs/tls.md). Without cert_file the node serves
+  // plaintext and dials other consenters in plaintext: local development only.
+  struct Tls {
+    // The node's X.509 TLS certificate and key (orgs/<org>/members/<name>/tls.crt, tls.key):
+    // presented to clients, and as client certificate to other consenters, so on a consenter
+    // node it is the consenter member's certificate the chain config binds. Both or neither.
+    std::string cert_file;
+    std::string key_file;
+    // Every org TLS CA (orgs/<org>/tls/ca.crt) this node trusts, for client certificates and for
+    // the servers it dials. Required with cert_file; 1 to kTlsCaFilesMax files.
+    std::vector<std::string> ca_files;
+  };
+  struct Testing {
+    // Test-only: allows the Admin RPC SetClusterFaults to cut this node off from other
+    // consenters. Never true in production (docs/node_config.md).
+    bool fault_injection = false;
+  };
   struct Log {
     LogLevel level = LogLevel::kInfo;
     LogFormat format = LogFormat::kText;
@@ -77,6 +99,8 @@ struct NodeConfig {
   Validation validation;
   Ordering ordering;
   Raft raft;
+  Tls tls;
+  Testing testing;
   Log log;
 };
 
@@ -102,9 +126,9 @@ Result<NodeConfig> ParseNodeConfigYaml(std::string_view yaml_text, const std::st
 Status ApplyOverride(NodeConfig& config, std::string_view key, std::string_view value);
 
 // Checks every value and the cross-key rules: required keys set; node.consenter_identity has
-// both files or neither; listen.grpc and listen.operations not on the same port (unless port 0);
-// ordering.max_bytes fits in limits.grpc_message_bytes_max. For configs built in code;
-// LoadNodeConfig runs it.
+// both files or neither; tls.cert_file, tls.key_file and tls.ca_files all set or none;
+// listen.grpc and listen.operations not on the same port (unless port 0); ordering.max_bytes
+// fits in limits.grpc_message_bytes_max. For configs built in code; LoadNodeConfig runs it.
 Status ValidateNodeConfig(const NodeConfig& config);
 
 // Every key with its current value in string form ("limits.pending_submits_max", "100000"), in

@@ -58,6 +58,44 @@ Status ParsePath(std::string_view value, const std::string& base_dir, bool allow
   return Status::Ok();
 }
 
+// Paths joined by kListSeparator ("" = none), each resolved as ParsePath does.
+Status ParsePathList(std::string_view value, const std::string& base_dir, size_t count_max,
+                     std::vector<std::string>& out) {
+  std::vector<std::string> paths;
+  size_t start = 0;
+  while (!value.empty() && start <= value.size()) {
+    size_t end = value.find(kListSeparator, start);
+    if (end == std::string_view::npos) end = value.size();
+    if (paths.size() == count_max) {
+      return InvalidArgument("must list at most " + std::to_string(count_max) + " files");
+    }
+    std::string path;
+    Status status = ParsePath(value.substr(start, end - start), base_dir, false, path);
+    if (!status.ok()) return status.WithContext("item " + std::to_string(paths.size() + 1));
+    paths.push_back(std::move(path));
+    start = end + 1;
+  }
+  out = std::move(paths);
+  return Status::Ok();
+}
+
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string joined;
+  for (const std::string& item : items) {
+    if (!joined.empty()) joined += kListSeparator;
+    joined += item;
+  }
+  return joined;
+}
+
+Status ParseBool(std::string_view value, bool& out) {
+  if (value != "true" && value != "false") {
+    return InvalidArgument("must be true or false, got " + Quoted(value));
+  }
+  out = value == "true";
+  return Status::Ok();
+}
+
 Status ParseAddress(std::string_view value, std::string& out) {
   Result<HostPort> parsed = ParseHostPort(value);
   if (!parsed.ok()) return parsed.status();
@@ -127,6 +165,20 @@ const ConfigKey kKeys[] = {
     MILK_INTEGER_KEY("raft.election_ticks", raft.election_ticks, 2, 1000),
     MILK_INTEGER_KEY("raft.snapshot_every_entries", raft.snapshot_every_entries, 2, 10000000),
     MILK_INTEGER_KEY("raft.snapshot_keep_entries", raft.snapshot_keep_entries, 0, 10000000),
+    MILK_PATH_KEY("tls.cert_file", false, true, tls.cert_file),
+    MILK_PATH_KEY("tls.key_file", false, true, tls.key_file),
+    ConfigKey{"tls.ca_files", false,
+              [](NodeConfig& c, std::string_view v, const std::string& base) {
+                return ParsePathList(v, base, kTlsCaFilesMax, c.tls.ca_files);
+              },
+              [](const NodeConfig& c) { return JoinList(c.tls.ca_files); }, /*list=*/true},
+    ConfigKey{"testing.fault_injection", false,
+              [](NodeConfig& c, std::string_view v, const std::string&) {
+                return ParseBool(v, c.testing.fault_injection);
+              },
+              [](const NodeConfig& c) {
+                return std::string(c.testing.fault_injection ? "true" : "false");
+              }},
     ConfigKey{"log.level", false,
               [](NodeConfig& c, std::string_view v, const std::string&) {
                 Result<LogLevel> level = ParseLogLevel(v);

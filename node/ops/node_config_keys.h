@@ -20,7 +20,12 @@ struct ConfigKey {
   Status (*set)(NodeConfig& config, std::string_view value, const std::string& base_dir);
   // The current value in the string form `set` accepts.
   std::string (*get)(const NodeConfig& config);
+  // A list of paths: in YAML a sequence (or one scalar), whose items the loader joins with
+  // kListSeparator before calling `set`; on the command line the joined form itself.
+  bool list = false;
 };
+
+inline constexpr char kListSeparator = ',';
 
 // Every key, in documentation order.
 std::span<const ConfigKey> ConfigKeys();

@@ -29,6 +29,7 @@ void Orderer::Stop() {
   std::lock_guard lock(mutex_);
   for (Pending& p : queue_) p.promise->set_value(Unavailable("the node is shutting down; retry"));
   queue_.clear();
+  queue_isolated_ = 0;
   in_flight_.clear();
 }
 
@@ -38,7 +39,7 @@ size_t Orderer::pending() const {
 }
 
 std::shared_future<Result<OrderedTx>> Orderer::Submit(std::string envelope_bytes,
-                                                      const std::string& tx_id) {
+                                                      const std::string& tx_id, bool isolated) {
   std::lock_guard lock(mutex_);
   if (auto it = in_flight_.find(tx_id); it != in_flight_.end()) return it->second;
   auto promise = std::make_shared<std::promise<Result<OrderedTx>>>();
@@ -55,37 +56,52 @@ std::shared_future<Result<OrderedTx>> Orderer::Submit(std::string envelope_bytes
   }
   if (queue_.empty()) first_arrival_ = std::chrono::steady_clock::now();
   queue_bytes_ += envelope_bytes.size();
-  queue_.push_back(Pending{std::move(envelope_bytes), tx_id, promise});
+  if (isolated) ++queue_isolated_;
+  queue_.push_back(Pending{std::move(envelope_bytes), tx_id, promise, isolated});
   in_flight_.emplace(tx_id, future);
   cv_.notify_all();
   return future;
 }
 
+Orderer::Limits Orderer::CurrentLimits() const {
+  std::optional<milkpb::BatchConfig> batch = sink_.batch_config();
+  if (!batch.has_value()) {
+    return {options_.max_tx_count, options_.max_bytes, options_.batch_timeout_ms};
+  }
+  return {batch->max_tx_count(), batch->max_bytes(), batch->batch_timeout_ms()};
+}
+
 void Orderer::Loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    const Limits limits = CurrentLimits();
     if (queue_.empty()) {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       continue;
     }
-    auto deadline = first_arrival_ + std::chrono::milliseconds(options_.batch_timeout_ms);
-    bool full = queue_.size() >= options_.max_tx_count || queue_bytes_ >= options_.max_bytes;
-    if (!full && std::chrono::steady_clock::now() < deadline) {
-      cv_.wait_until(lock, deadline, [&] {
-        return stopping_ || queue_.size() >= options_.max_tx_count ||
-               queue_bytes_ >= options_.max_bytes;
-      });
+    auto deadline = first_arrival_ + std::chrono::milliseconds(limits.batch_timeout_ms);
+    auto full = [&] {
+      return queue_.size() >= limits.max_tx_count || queue_bytes_ >= limits.max_bytes ||
+             queue_isolated_ > 0;
+    };
+    if (!full() && std::chrono::steady_clock::now() < deadline) {
+      cv_.wait_until(lock, deadline, [&] { return stopping_ || full(); });
       continue;
     }
-    // Take up to max_tx_count transactions and max_bytes (at least one, however large).
+    // Take up to max_tx_count transactions and max_bytes (at least one, however large); an
+    // isolated envelope goes alone, and ends the batch before it.
     std::deque<Pending> batch;
     size_t bytes = 0;
-    while (!queue_.empty() && batch.size() < options_.max_tx_count) {
-      size_t next = queue_.front().envelope.size();
-      if (!batch.empty() && bytes + next > options_.max_bytes) break;
+    while (!queue_.empty() && batch.size() < limits.max_tx_count) {
+      const Pending& front = queue_.front();
+      size_t next = front.envelope.size();
+      if (!batch.empty() && (bytes + next > limits.max_bytes || front.isolated)) break;
       bytes += next;
+      const bool isolated = front.isolated;
+      if (isolated) --queue_isolated_;
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
+      if (isolated) break;
     }
     queue_bytes_ -= bytes;
     if (!queue_.empty()) first_arrival_ = std::chrono::steady_clock::now();

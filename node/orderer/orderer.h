@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -36,6 +37,8 @@ class BlockSink {
   // The timestamp of the last block. Block timestamps never go backwards (certificates are
   // checked against them), so a clock that steps back does not reopen an expired certificate.
   virtual int64_t last_timestamp_ms() const = 0;
+  // The batch limits in force (a config update may change them); nullopt = OrdererOptions'.
+  virtual std::optional<milkpb::BatchConfig> batch_config() const { return std::nullopt; }
 };
 
 struct OrdererOptions {
@@ -67,7 +70,9 @@ class Orderer {
   // Queues one envelope. The future resolves once its block is durable (or with the error that
   // kept it out: kResourceExhausted when full, kUnavailable when stopping or when the block
   // could not be stored). A txid already pending shares the first submission's future.
-  std::shared_future<Result<OrderedTx>> Submit(std::string envelope_bytes, const std::string& tx_id);
+  // `isolated` (config updates) puts the envelope in a block of its own, cut at once.
+  std::shared_future<Result<OrderedTx>> Submit(std::string envelope_bytes, const std::string& tx_id,
+                                               bool isolated = false);
 
   size_t pending() const;
 
@@ -76,7 +81,14 @@ class Orderer {
     std::string envelope;
     std::string tx_id;
     std::shared_ptr<std::promise<Result<OrderedTx>>> promise;
+    bool isolated = false;
   };
+  struct Limits {
+    size_t max_tx_count;
+    size_t max_bytes;
+    int64_t batch_timeout_ms;
+  };
+  Limits CurrentLimits() const;
   void Loop();
   void CutAndDeliver(std::deque<Pending> batch);
   milkpb::Block BuildBlock(const std::deque<Pending>& batch) const;
@@ -91,6 +103,7 @@ class Orderer {
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   size_t queue_bytes_ = 0;
+  size_t queue_isolated_ = 0;  // isolated envelopes in queue_: cut without waiting
   std::map<std::string, std::shared_future<Result<OrderedTx>>> in_flight_;  // by txid
   std::chrono::steady_clock::time_point first_arrival_;
   bool stopping_ = false;

@@ -28,6 +28,7 @@ void ClusterTransport::SetPeer(const std::string& chain_id, uint64_t raft_id,
 }
 
 void ClusterTransport::Send(const std::string& chain_id, const milkpb::RaftMessage& message) {
+  if (faults_ != nullptr && faults_->BlocksOutbound(chain_id, message.to())) return;
   Peer* peer = nullptr;
   {
     std::lock_guard lock(mutex_);

@@ -1,6 +1,7 @@
 // The gRPC Cluster transport between consenters: one long-lived client stream per peer
 // endpoint, fed from a bounded queue by one sender thread per peer. Messages that do not fit
 // the queue, or that are queued while the peer is unreachable, are dropped; Raft retransmits.
+// So are messages to a peer a test fault blocks (SetFaults), before they are queued.
 //
 // Thread-safety: Send is safe from any thread.
 #pragma once
@@ -15,6 +16,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "node/raft/fault_hook.h"
 #include "node/raft/transport.h"
 
 namespace milk::node {
@@ -35,6 +37,9 @@ class ClusterTransport final : public RaftTransport {
   explicit ClusterTransport(ClusterTransportOptions options = {},
                             std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   ~ClusterTransport() override;
+  // Test-only fault rules (node/raft/fault_hook.h): Send drops what they block. Not owned; must
+  // outlive the transport. REQUIRES: called before the first Send.
+  void SetFaults(const ClusterFaults* faults) { faults_ = faults; }
   void Send(const std::string& chain_id, const milkpb::RaftMessage& message) override;
   void Stop();
 
@@ -48,6 +53,7 @@ class ClusterTransport final : public RaftTransport {
   std::map<std::pair<std::string, uint64_t>, std::string> endpoints_;  // (chain, id) -> endpoint
   std::map<std::string, std::unique_ptr<Peer>> peers_;               // by endpoint
   bool stopping_ = false;
+  const ClusterFaults* faults_ = nullptr;
 };
 
 }  // namespace milk::node

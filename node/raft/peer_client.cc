@@ -10,15 +10,6 @@ namespace {
 // Large enough for a block of the biggest batch the config allows plus its metadata.
 constexpr int kMessageBytesMax = 64 << 20;
 
-std::shared_ptr<grpc::Channel> Channel(const std::string& endpoint,
-                                       const std::shared_ptr<grpc::ChannelCredentials>& creds) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMessageBytesMax);
-  args.SetMaxSendMessageSize(kMessageBytesMax);
-  return grpc::CreateCustomChannel(endpoint, creds ? creds : grpc::InsecureChannelCredentials(),
-                                   args);
-}
-
 void SetDeadline(grpc::ClientContext& context, int64_t deadline_ms) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
 }
@@ -30,12 +21,21 @@ Status FromGrpc(const std::string& endpoint, const grpc::Status& status) {
 
 }  // namespace
 
+std::shared_ptr<grpc::Channel> PeerChannel(const std::string& endpoint,
+                                           const std::shared_ptr<grpc::ChannelCredentials>& creds) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMessageBytesMax);
+  args.SetMaxSendMessageSize(kMessageBytesMax);
+  return grpc::CreateCustomChannel(endpoint, creds ? creds : grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
 Result<std::vector<milkpb::Block>> FetchBlocks(const std::string& endpoint,
                                                const std::shared_ptr<grpc::ChannelCredentials>& creds,
                                                const std::string& chain_id, uint64_t from,
                                                uint64_t to, int64_t deadline_ms) {
   if (from >= to) return std::vector<milkpb::Block>{};
-  auto stub = milkpb::Deliver::NewStub(Channel(endpoint, creds));
+  auto stub = milkpb::Deliver::NewStub(PeerChannel(endpoint, creds));
   grpc::ClientContext context;
   SetDeadline(context, deadline_ms);
   milkpb::DeliverRequest request;
@@ -57,11 +57,34 @@ Result<std::vector<milkpb::Block>> FetchBlocks(const std::string& endpoint,
                      std::to_string(to - from) + " blocks");
 }
 
+Result<std::vector<milkpb::Block>> FetchAvailableBlocks(
+    const std::string& endpoint, const std::shared_ptr<grpc::ChannelCredentials>& creds,
+    const std::string& chain_id, uint64_t from, size_t max_count, int64_t deadline_ms) {
+  auto stub = milkpb::Deliver::NewStub(PeerChannel(endpoint, creds));
+  grpc::ClientContext context;
+  SetDeadline(context, deadline_ms);
+  milkpb::DeliverRequest request;
+  request.set_chain_id(chain_id);
+  request.set_start_block(from);  // follow=false, stop 0: up to the peer's height
+  auto reader = stub->Blocks(&context, request);
+  std::vector<milkpb::Block> blocks;
+  milkpb::DeliverResponse response;
+  while (blocks.size() < max_count && reader->Read(&response)) {
+    blocks.push_back(std::move(*response.mutable_block()));
+  }
+  if (blocks.size() == max_count) context.TryCancel();
+  grpc::Status status = reader->Finish();
+  if (status.ok() || !blocks.empty() || status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
+    return blocks;  // OUT_OF_RANGE: the peer holds nothing past `from`
+  }
+  return FromGrpc(endpoint, status);
+}
+
 Result<milkpb::SubmitResponse> ForwardSubmit(const std::string& endpoint,
                                              const std::shared_ptr<grpc::ChannelCredentials>& creds,
                                              const milkpb::SubmitRequest& request,
                                              int64_t deadline_ms) {
-  auto stub = milkpb::Gateway::NewStub(Channel(endpoint, creds));
+  auto stub = milkpb::Gateway::NewStub(PeerChannel(endpoint, creds));
   grpc::ClientContext context;
   SetDeadline(context, deadline_ms);
   milkpb::SubmitResponse response;

@@ -19,6 +19,9 @@ class RaftConsenter::ProposeSink final : public BlockSink {
   uint64_t next_number() const override { return owner_.chain_.height(); }
   std::string last_header_hash() const override { return owner_.chain_.last_header_hash(); }
   int64_t last_timestamp_ms() const override { return owner_.chain_.last_timestamp_ms(); }
+  std::optional<milkpb::BatchConfig> batch_config() const override {
+    return owner_.chain_.config()->config().batch();
+  }
 
  private:
   RaftConsenter& owner_;
@@ -36,9 +39,10 @@ RaftConsenter::~RaftConsenter() { Stop(); }
 
 Result<std::unique_ptr<RaftConsenter>> RaftConsenter::Start(
     RaftConsenterOptions options, Chain& chain, crypto::KeyPair key, std::string signer_identity,
-    const Clock& clock, RaftTransport& transport, BlockFetcher fetcher) {
+    const Clock& clock, RaftTransport& transport, BlockFetcher fetcher, CatchUpFetcher catch_up) {
   std::unique_ptr<RaftConsenter> c(
       new RaftConsenter(std::move(options), chain, clock, transport, std::move(fetcher)));
+  c->catch_up_ = std::move(catch_up);
   MILK_ASSIGN_OR_RETURN(c->log_, RaftLogStore::Open(c->options_.wal_dir, c->options_.voters));
   consensus::Config config;
   config.id = c->options_.raft_id;
@@ -78,7 +82,8 @@ void RaftConsenter::Receive(milkpb::RaftMessage message) {
 }
 
 std::shared_future<Result<OrderedTx>> RaftConsenter::Submit(std::string envelope_bytes,
-                                                            const std::string& tx_id) {
+                                                            const std::string& tx_id,
+                                                            bool isolated) {
   uint64_t leader = 0;
   {
     std::lock_guard lock(mutex_);
@@ -87,7 +92,7 @@ std::shared_future<Result<OrderedTx>> RaftConsenter::Submit(std::string envelope
       p.set_value(failure_);
       return p.get_future().share();
     }
-    if (leading_) return orderer_->Submit(std::move(envelope_bytes), tx_id);
+    if (leading_) return orderer_->Submit(std::move(envelope_bytes), tx_id, isolated);
     leader = leader_;
   }
   std::promise<Result<OrderedTx>> p;
@@ -95,6 +100,32 @@ std::shared_future<Result<OrderedTx>> RaftConsenter::Submit(std::string envelope
                           "' (leader: " + (leader == 0 ? "unknown, election in progress" :
                                            "raft id " + std::to_string(leader)) + "); retry"));
   return p.get_future().share();
+}
+
+void RaftConsenter::NoteUnknownSender() {
+  if (!catch_up_) return;
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    const auto interval = std::chrono::milliseconds(options_.tick_ms * options_.election_ticks);
+    if (stopping_ || now - last_catch_up_ < interval) return;
+    last_catch_up_ = now;
+    tasks_.push_back([this] {
+      auto blocks = catch_up_(chain_.height());
+      if (!blocks.ok()) return;
+      uint64_t committed = 0;
+      for (auto& block : *blocks) {
+        if (block.header().number() != chain_.height()) continue;
+        if (!chain_.CommitBlock(std::move(block)).ok()) break;
+        ++committed;
+      }
+      if (committed > 0) {
+        ops::LogInfo("caught up with blocks from other consenters (a sender this node did not "
+                     "know)", {{"chain", options_.chain_id}, {"blocks", std::to_string(committed)}});
+      }
+    });
+  }
+  cv_.notify_all();
 }
 
 uint64_t RaftConsenter::leader() const {

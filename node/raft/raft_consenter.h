@@ -12,6 +12,7 @@
 // RawNode and the log.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -20,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +62,9 @@ struct RaftConsenterOptions {
 // received a snapshot past its height. Returns the blocks in order.
 using BlockFetcher =
     std::function<Result<std::vector<milkpb::Block>>(uint64_t from, uint64_t to)>;
+// Fetches the committed blocks other consenters hold from `from` on (a bounded batch, possibly
+// empty), without waiting for new ones.
+using CatchUpFetcher = std::function<Result<std::vector<milkpb::Block>>(uint64_t from)>;
 
 class RaftConsenter {
  public:
@@ -68,14 +73,30 @@ class RaftConsenter {
                                                       std::string signer_identity,
                                                       const Clock& clock,
                                                       RaftTransport& transport,
-                                                      BlockFetcher fetcher);
+                                                      BlockFetcher fetcher,
+                                                      CatchUpFetcher catch_up = nullptr);
   ~RaftConsenter();
   void Stop();
 
   // Inbound Raft message for this chain (from the transport).
   void Receive(milkpb::RaftMessage message);
   // Orders an envelope while this node leads; elsewhere kUnavailable naming the leader.
-  std::shared_future<Result<OrderedTx>> Submit(std::string envelope_bytes, const std::string& tx_id);
+  // `isolated` marks a config update: it is ordered in a block of its own, proposed as a Raft
+  // membership change when it adds or removes a consenter (docs/consensus.md, "Membership").
+  std::shared_future<Result<OrderedTx>> Submit(std::string envelope_bytes, const std::string& tx_id,
+                                               bool isolated = false);
+
+  // Hands leadership to voter `to` (etcd's leader transfer: catch it up, then TIMEOUT_NOW) and
+  // waits, bounded by timeout_ms, until it leads. kFailedPrecondition when this node does not
+  // lead, kInvalidArgument when `to` is not another voter, kUnavailable when the transfer did not
+  // complete in time (the old leader resumes after an election timeout).
+  Status TransferLeadership(uint64_t to, int64_t timeout_ms);
+
+  // A Raft message came from a raft id the chain's current config does not list. When this node
+  // is behind a config update that added that consenter it could never hear from it, so it
+  // fetches the blocks the other consenters hold past its height (at most once per election
+  // timeout), which brings the update in (docs/consensus.md, "Membership").
+  void NoteUnknownSender();
 
   uint64_t leader() const;  // 0 when unknown
   bool is_leader() const;
@@ -87,6 +108,13 @@ class RaftConsenter {
     std::string header_hash;
     std::promise<Result<milkpb::Block>> promise;
   };
+  struct Proposal {
+    std::string data;  // a serialized block
+    // A config block that adds or removes a consenter goes in a CONF_CHANGE entry whose
+    // context is the block; unset for every other block.
+    std::optional<milkpb::RaftConfChange> change;
+    uint64_t block_number = 0;
+  };
 
   RaftConsenter(RaftConsenterOptions options, Chain& chain, const Clock& clock,
                 RaftTransport& transport, BlockFetcher fetcher);
@@ -94,7 +122,14 @@ class RaftConsenter {
   void Loop();
   Status HandleReady();
   Status ApplyCommitted(const std::vector<milkpb::RaftEntry>& entries);
-  Status ApplyBlockEntry(const milkpb::RaftEntry& entry);
+  Status ApplyBlockEntry(const std::string& block_bytes, uint64_t index);
+  // A CONF_CHANGE entry: its block first, then the change iff that block is now committed
+  // with its config update VALID and the change agrees with the new config.
+  Status ApplyConfChangeEntry(const milkpb::RaftEntry& entry);
+  void ProposeAll(std::deque<Proposal> proposals);
+  // The Raft membership change a block carries: set for a config update that (checked against
+  // the current config, as every node will check it) adds or removes a consenter.
+  std::optional<milkpb::RaftConfChange> MembershipChangeOf(const milkpb::Block& block) const;
   Status InstallSnapshot(const milkpb::RaftSnapshot& snapshot);
   // Fetches and commits blocks until the chain's height reaches `height`.
   Status FetchBlocksUpTo(uint64_t height);
@@ -114,7 +149,10 @@ class RaftConsenter {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<milkpb::RaftMessage> inbox_;          // guarded by mutex_
-  std::deque<std::string> proposals_;              // guarded by mutex_
+  std::deque<Proposal> proposals_;                 // guarded by mutex_
+  std::deque<std::function<void()>> tasks_;        // run on the Raft thread; guarded by mutex_
+  std::chrono::steady_clock::time_point last_catch_up_;  // guarded by mutex_
+  CatchUpFetcher catch_up_;  // set once before Start's thread runs
   std::map<uint64_t, Waiter> waiters_;             // by block number; guarded by mutex_
   uint64_t leader_ = 0;                            // guarded by mutex_
   bool leading_ = false;                           // guarded by mutex_

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "crypto/bytes.h"
+#include "node/ledger/config_update.h"
 #include "node/ledger/formats.h"
 #include "node/ops/logging.h"
 #include "node/raft/raft_consenter.h"
@@ -48,23 +49,24 @@ void RaftConsenter::Loop() {
   auto next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
   while (true) {
     std::deque<milkpb::RaftMessage> inbox;
-    std::deque<std::string> proposals;
+    std::deque<Proposal> proposals;
+    std::deque<std::function<void()>> tasks;
     {
       std::unique_lock lock(mutex_);
-      cv_.wait_until(lock, next_tick,
-                     [&] { return stopping_ || !inbox_.empty() || !proposals_.empty(); });
+      cv_.wait_until(lock, next_tick, [&] {
+        return stopping_ || !inbox_.empty() || !proposals_.empty() || !tasks_.empty();
+      });
       if (stopping_) return;
       inbox.swap(inbox_);
       proposals.swap(proposals_);
+      tasks.swap(tasks_);
     }
+    for (auto& task : tasks) task();
     for (const auto& m : inbox) {
       Status s = raft_->Step(m);
       if (!s.ok()) ops::LogDebug("raft message dropped", {{"chain", options_.chain_id}, {"why", s.message()}});
     }
-    for (auto& p : proposals) {
-      Status s = raft_->Propose(std::move(p));
-      if (!s.ok()) ops::LogDebug("proposal refused", {{"chain", options_.chain_id}, {"why", s.message()}});
-    }
+    ProposeAll(std::move(proposals));
     if (Steady::now() >= next_tick) {
       raft_->Tick();
       next_tick += std::chrono::milliseconds(options_.tick_ms);
@@ -119,13 +121,68 @@ Status RaftConsenter::HandleReady() {
   return MaybeCompact();
 }
 
+void RaftConsenter::ProposeAll(std::deque<Proposal> proposals) {
+  for (Proposal& p : proposals) {
+    Status s = p.change.has_value() ? raft_->ProposeConfChange(*p.change)
+                                    : raft_->Propose(std::move(p.data));
+    if (s.ok()) continue;
+    ops::LogDebug("proposal refused", {{"chain", options_.chain_id}, {"why", s.message()}});
+    // Refused at once (no longer leading, a membership change still pending, too much
+    // uncommitted): tell the waiter now rather than at its timeout.
+    std::lock_guard lock(mutex_);
+    auto it = waiters_.find(p.block_number);
+    if (it == waiters_.end()) continue;
+    it->second.promise.set_value(Unavailable("block " + std::to_string(p.block_number) +
+                                             " was not proposed (" + s.message() + "); retry"));
+    waiters_.erase(it);
+  }
+}
+
+Status RaftConsenter::TransferLeadership(uint64_t to, int64_t timeout_ms) {
+  const auto deadline = Steady::now() + std::chrono::milliseconds(timeout_ms);
+  // The core abandons a transfer after an election timeout (a slow target); ask again until the
+  // deadline, as long as this node still leads and no transfer is under way.
+  bool started_once = false;
+  while (Steady::now() < deadline) {
+    if (leader() == to) return Status::Ok();
+    consensus::RaftStatus now = status();
+    if (started_once && (now.role != consensus::Role::kLeader || now.lead_transferee != 0)) {
+      std::this_thread::sleep_for(kProposePoll);
+      continue;
+    }
+    auto started = std::make_shared<std::promise<Status>>();
+    std::future<Status> accepted = started->get_future();
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_ || !failure_.ok()) return Unavailable("the consenter is stopping");
+      tasks_.push_back([this, to, started] { started->set_value(raft_->TransferLeadership(to)); });
+    }
+    cv_.notify_all();
+    if (accepted.wait_until(deadline) != std::future_status::ready) break;
+    Status s = accepted.get();
+    if (!s.ok()) {
+      if (started_once && leader() == to) return Status::Ok();
+      if (!started_once) return s;  // not the leader, not a voter: say so at once
+      break;
+    }
+    if (!started_once) {
+      ops::LogInfo("leadership transfer started", {{"chain", options_.chain_id}, {"to", std::to_string(to)}});
+    }
+    started_once = true;
+    std::this_thread::sleep_for(kProposePoll);
+  }
+  if (leader() == to) return Status::Ok();
+  return Unavailable("raft id " + std::to_string(to) + " did not take over within " +
+                     std::to_string(timeout_ms) + " ms (leader now: " + std::to_string(leader()) +
+                     "); it may be lagging or unreachable");
+}
+
 Status RaftConsenter::ApplyCommitted(const std::vector<milkpb::RaftEntry>& entries) {
   for (const milkpb::RaftEntry& entry : entries) {
     if (entry.type() == milkpb::RaftEntry::CONF_CHANGE) {
-      milkpb::RaftConfChange change;
-      if (change.ParseFromString(entry.data())) raft_->ApplyConfChange(change);
+      MILK_RETURN_IF_ERROR(ApplyConfChangeEntry(entry));
     } else if (!entry.data().empty()) {
-      MILK_RETURN_IF_ERROR(ApplyBlockEntry(entry));
+      MILK_RETURN_IF_ERROR(ApplyBlockEntry(entry.data(), entry.index()));
     }
     std::lock_guard lock(mutex_);
     applied_ = entry.index();
@@ -133,11 +190,52 @@ Status RaftConsenter::ApplyCommitted(const std::vector<milkpb::RaftEntry>& entri
   return Status::Ok();
 }
 
-Status RaftConsenter::ApplyBlockEntry(const milkpb::RaftEntry& entry) {
+Status RaftConsenter::ApplyConfChangeEntry(const milkpb::RaftEntry& entry) {
+  milkpb::RaftConfChange change;
   milkpb::Block block;
-  if (!block.ParseFromString(entry.data())) {
+  if (!change.ParseFromString(entry.data()) || !block.ParseFromString(change.context())) {
+    ops::LogWarn("membership entry without a config block; skipped",
+                 {{"chain", options_.chain_id}, {"index", std::to_string(entry.index())}});
+    return Status::Ok();
+  }
+  MILK_RETURN_IF_ERROR(ApplyBlockEntry(change.context(), entry.index()));
+  // The change takes effect only if this very block is in the chain with its update VALID (a
+  // stale leader's block, or an update overtaken by another, changes nothing), and only as the
+  // new config says. The same facts hold on every node, so every node decides alike.
+  const uint64_t number = block.header().number();
+  auto stored = chain_.GetBlock(number);
+  bool applies = stored.ok() &&
+                 ledger::HeaderHash(stored->header()) == ledger::HeaderHash(block.header()) &&
+                 stored->metadata().validation_codes() == std::string(1, char{milkpb::VALID});
+  if (applies) {
+    milkpb::Envelope envelope;
+    milkpb::ConfigTransaction tx;
+    applies = envelope.ParseFromString(stored->data().envelopes(0)) &&
+              tx.ParseFromString(envelope.payload());
+    bool listed = false;
+    for (const auto& c : tx.config().consenters()) listed = listed || c.raft_id() == change.node_id();
+    applies = applies && (change.type() == milkpb::RaftConfChange::ADD_NODE ? listed : !listed);
+  }
+  if (!applies) {
+    ops::LogInfo("membership change not applied (its config block did not take effect)",
+                 {{"chain", options_.chain_id}, {"block", std::to_string(number)}});
+    return Status::Ok();
+  }
+  milkpb::RaftConfState state = raft_->ApplyConfChange(change);
+  std::string voters;
+  for (uint64_t id : state.voters()) voters += (voters.empty() ? "" : ",") + std::to_string(id);
+  ops::LogInfo("raft membership changed",
+               {{"chain", options_.chain_id},
+                {"change", change.type() == milkpb::RaftConfChange::ADD_NODE ? "add" : "remove"},
+                {"raft_id", std::to_string(change.node_id())}, {"voters", voters}});
+  return Status::Ok();
+}
+
+Status RaftConsenter::ApplyBlockEntry(const std::string& block_bytes, uint64_t index) {
+  milkpb::Block block;
+  if (!block.ParseFromString(block_bytes)) {
     ops::LogWarn("raft entry is not a block; skipped", {{"chain", options_.chain_id},
-                                                        {"index", std::to_string(entry.index())}});
+                                                        {"index", std::to_string(index)}});
     return Status::Ok();
   }
   const uint64_t number = block.header().number();
@@ -210,6 +308,24 @@ Status RaftConsenter::MaybeCompact() {
                        options_.snapshot_keep_entries);
 }
 
+std::optional<milkpb::RaftConfChange> RaftConsenter::MembershipChangeOf(
+    const milkpb::Block& block) const {
+  if (block.data().envelopes_size() != 1 || !ledger::IsConfigBlock(block)) return std::nullopt;
+  ledger::ConfigUpdateCheck check = ledger::CheckConfigUpdate(
+      block.data().envelopes(0), *chain_.config(), block.header().timestamp_ms());
+  if (check.code != milkpb::VALID ||
+      check.change.kind == ledger::MembershipChange::Kind::kNone) {
+    return std::nullopt;  // ordered as a plain block (it may still change other settings)
+  }
+  milkpb::RaftConfChange change;
+  change.set_type(check.change.kind == ledger::MembershipChange::Kind::kAdd
+                      ? milkpb::RaftConfChange::ADD_NODE
+                      : milkpb::RaftConfChange::REMOVE_NODE);
+  change.set_node_id(check.change.raft_id);
+  change.set_context(block.SerializeAsString());
+  return change;
+}
+
 Result<milkpb::Block> RaftConsenter::ProposeBlock(milkpb::Block block) {
   const auto deadline = Steady::now() + std::chrono::milliseconds(options_.propose_timeout_ms);
   // A new leader first applies what earlier leaders committed, so its blocks extend the chain.
@@ -230,12 +346,13 @@ Result<milkpb::Block> RaftConsenter::ProposeBlock(milkpb::Block block) {
   }
   std::future<Result<milkpb::Block>> future;
   const uint64_t number = block.header().number();
+  Proposal proposal{block.SerializeAsString(), MembershipChangeOf(block), number};
   {
     std::lock_guard lock(mutex_);
     Waiter& waiter = waiters_[number];
     waiter = Waiter{ledger::HeaderHash(block.header()), {}};
     future = waiter.promise.get_future();
-    proposals_.push_back(block.SerializeAsString());
+    proposals_.push_back(std::move(proposal));
   }
   cv_.notify_all();
   if (future.wait_until(deadline) != std::future_status::ready) {

@@ -193,6 +193,14 @@ class AdminService final : public milkpb::Admin::Service {
     return rpc_.Done("ClusterStatus", result.status());
   }
 
+  grpc::Status TransferLeadership(grpc::ServerContext*,
+                                  const milkpb::TransferLeadershipRequest* request,
+                                  milkpb::TransferLeadershipResponse* response) override {
+    auto result = node_.TransferLeadership(*request);
+    if (result.ok()) *response = std::move(result).value();
+    return rpc_.Done("TransferLeadership", result.status());
+  }
+
   grpc::Status ChainInfo(grpc::ServerContext*, const milkpb::ChainInfoRequest* request,
                          milkpb::ChainInfoResponse* response) override {
     auto chain = node_.GetChain(request->chain_id());
@@ -200,6 +208,12 @@ class AdminService final : public milkpb::Admin::Service {
     Summarize(**chain, response->mutable_summary());
     *response->mutable_config() = (*chain)->config()->config();
     return rpc_.Done("ChainInfo", Status::Ok());
+  }
+
+  grpc::Status SetClusterFaults(grpc::ServerContext*,
+                                const milkpb::SetClusterFaultsRequest* request,
+                                milkpb::SetClusterFaultsResponse*) override {
+    return rpc_.Done("SetClusterFaults", node_.SetClusterFaults(*request));
   }
 
  private:
@@ -229,10 +243,16 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
       node, metrics, options.poll_ms, static_cast<size_t>(options.message_bytes_max));
   server->deliver_ = std::make_unique<DeliverService>(node, metrics, options.poll_ms);
   server->admin_ = std::make_unique<AdminService>(node, metrics);
-  server->cluster_ = MakeClusterService(node, metrics);
+  ClusterServiceOptions cluster;
+  cluster.tls = options.tls.has_value();
+  server->cluster_ = MakeClusterService(node, metrics, cluster);
   grpc::ServerBuilder builder;
-  // TLS comes with chain membership enforcement (a later issue); until then bind loopback.
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen,
+                           options.tls.has_value()
+                               ? crypto::tls::ServerCredentials(*options.tls,
+                                                                /*require_client_cert=*/false)
+                               : grpc::InsecureServerCredentials(),
+                           &server->port_);
   // gRPC itself refuses only what is far past the limit (4x); the handlers refuse and count
   // everything past the limit (CheckSize).
   builder.SetMaxReceiveMessageSize(options.message_bytes_max * 4);
@@ -244,7 +264,9 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return Unavailable("cannot listen for gRPC on " + options.listen +
-                       " (address in use or not local?)");
+                       (options.tls.has_value()
+                            ? " (address in use or not local, or TLS certificate and key unusable?)"
+                            : " (address in use or not local?)"));
   }
   return server;
 }

@@ -5,10 +5,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "crypto/clock.h"
 #include "crypto/status.h"
+#include "crypto/tls/credentials.h"
 #include "milk/services.grpc.pb.h"
 #include "node/node.h"
 #include "node/ops/metrics.h"
@@ -20,6 +22,11 @@ struct RpcServerOptions {
   int message_bytes_max = 4 << 20;
   // How long CommitStatus(wait) and Deliver(follow) wait between checks for cancellation.
   int64_t poll_ms = 200;
+  // TLS (node.yaml tls section): the server presents tls->cert_pem and verifies the client
+  // certificates it is offered against tls->ca_pems; it does not require one (Gateway clients
+  // may have none yet), but the Cluster service refuses Raft messages without the sender's
+  // bound certificate. nullopt = plaintext (local development only).
+  std::optional<crypto::tls::TlsMaterial> tls;
 };
 
 class RpcServer {

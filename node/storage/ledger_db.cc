@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include "crypto/bytes.h"
 #include "node/storage/ledger_core.h"
 #include "node/storage/ledger_format.h"
 
@@ -73,6 +74,7 @@ class LedgerDbImpl final : public LedgerDb {
   }
   std::unique_ptr<chaincode::StateReader> Snapshot() override { return MakeSnapshotReader(core_); }
   Result<std::optional<Savepoint>> GetSavepoint() override;
+  Result<std::optional<StoredConfig>> GetConfig() override;
   Result<std::optional<BlockLocation>> GetBlockLocation(uint64_t number) override;
   Result<std::optional<TxRecord>> GetTx(const std::string& tx_id) override;
   Status CommitBlock(const BlockCommit& commit) override;
@@ -93,6 +95,20 @@ Result<std::optional<Savepoint>> LedgerDbImpl::GetSavepoint() {
   if (!raw.has_value()) return std::optional<Savepoint>();
   MILK_ASSIGN_OR_RETURN(Savepoint savepoint, format::DecodeSavepoint(*raw));
   return std::optional<Savepoint>(std::move(savepoint));
+}
+
+// meta/config: 01, u64 BE number of the config-update block, serialized ChainConfig.
+constexpr char kConfigRecordVersion = 1;
+
+Result<std::optional<StoredConfig>> LedgerDbImpl::GetConfig() {
+  MILK_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                        GetRaw(*core_, core_->meta, nullptr, std::string(format::kConfigKey)));
+  if (!raw.has_value()) return std::optional<StoredConfig>();
+  if (raw->size() < 9 || (*raw)[0] != kConfigRecordVersion) {
+    return DataLoss(core_->dir + ": meta/config record is malformed or of an unknown version");
+  }
+  StoredConfig stored{GetFixed64BE(raw->data() + 1), raw->substr(9)};
+  return std::optional<StoredConfig>(std::move(stored));
 }
 
 Result<std::optional<BlockLocation>> LedgerDbImpl::GetBlockLocation(uint64_t number) {
@@ -149,6 +165,12 @@ Status LedgerDbImpl::CommitBlock(const BlockCommit& commit) {
                            format::EncodeBlockLocation(commit.location)));
   MILK_RETURN_IF_ERROR(put(core_->meta, std::string(format::kSavepointKey),
                            format::EncodeSavepoint(commit.savepoint)));
+  if (commit.config.has_value()) {
+    std::string record(1, kConfigRecordVersion);
+    PutFixed64BE(&record, commit.number);
+    record.append(*commit.config);
+    MILK_RETURN_IF_ERROR(put(core_->meta, std::string(format::kConfigKey), record));
+  }
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
   return FromRocks(core_->db->Write(write_options, &batch), "commit", core_->dir);

@@ -48,6 +48,15 @@ struct BlockCommit {
   std::vector<std::pair<std::string, TxRecord>> txs;  // every tx in the block, valid or not
   std::vector<StateWrite> writes;  // from valid transactions, in block order
   Savepoint savepoint;             // the savepoint after this block
+  // Set by a valid config-update block: the serialized ChainConfig in force from the next block
+  // on, stored in the same write batch as the savepoint.
+  std::optional<std::string> config;
+};
+
+// The config stored by the last config-update block (meta/config).
+struct StoredConfig {
+  uint64_t block_number = 0;  // the config-update block that set it
+  std::string config;         // serialized milkpb::ChainConfig
 };
 
 struct LedgerDbOptions {
@@ -76,6 +85,8 @@ class LedgerDb {
   virtual std::unique_ptr<chaincode::StateReader> Snapshot() = 0;
 
   virtual Result<std::optional<Savepoint>> GetSavepoint() = 0;
+  // The latest config update at or below the savepoint; nullopt while the genesis config holds.
+  virtual Result<std::optional<StoredConfig>> GetConfig() = 0;
   virtual Result<std::optional<BlockLocation>> GetBlockLocation(uint64_t number) = 0;
   virtual Result<std::optional<TxRecord>> GetTx(const std::string& tx_id) = 0;
 

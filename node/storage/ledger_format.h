@@ -21,6 +21,8 @@ inline constexpr uint32_t kLayoutVersion = 1;
 
 inline constexpr std::string_view kFormatKey = "format";
 inline constexpr std::string_view kSavepointKey = "savepoint";
+// The chain config in force after the last config update (absent until the first update).
+inline constexpr std::string_view kConfigKey = "config";
 
 // A namespace is non-empty and free of '\0' (the byte that ends it inside keys).
 Status CheckNamespace(const std::string& ns);

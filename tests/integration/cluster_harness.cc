@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <grpcpp/grpcpp.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,8 @@
 #include "crypto/cryptogen.h"
 #include "crypto/ed25519.h"
 #include "crypto/identity.h"
+#include "crypto/tls/credentials.h"
+#include "crypto/tls/issuer.h"
 #include "node/ledger/formats.h"
 #include "tools/client/genesis.h"
 
@@ -64,7 +67,7 @@ std::string Tail(const std::string& text) {
 
 std::string CryptoYaml(const ClusterOptions& options) {
   std::string yaml = std::string("orgs:\n  - name: ") + kOrg + "\n    members:\n";
-  for (size_t i = 0; i < options.nodes; ++i) {
+  for (size_t i = 0; i < options.nodes + options.spare_nodes; ++i) {
     yaml += "      - {name: peer" + std::to_string(i) + ", role: peer}\n";
     yaml += "      - {name: orderer" + std::to_string(i) + ", role: consenter}\n";
   }
@@ -104,6 +107,15 @@ std::string ProfileYaml(const std::string& crypto_dir, const std::vector<std::st
          std::to_string(batch_timeout_ms) + "}\nmax_timestamp_skew_ms: 300000\n";
 }
 
+// The TLS section of node i: its consenter's TLS certificate (the one the genesis binds to raft
+// id i + 1), trusting the org's TLS CA.
+std::string TlsYaml(const std::string& crypto_dir, size_t i) {
+  const std::string orderer =
+      crypto_dir + "/orgs/" + kOrg + "/members/orderer" + std::to_string(i);
+  return "tls:\n  cert_file: " + orderer + "/tls.crt\n  key_file: " + orderer +
+         "/tls.key\n  ca_files: [" + crypto_dir + "/orgs/" + kOrg + "/tls/ca.crt]\n";
+}
+
 std::string NodeYaml(const std::string& crypto_dir, size_t i) {
   const std::string members = crypto_dir + "/orgs/" + kOrg + "/members/";
   const std::string peer = members + "peer" + std::to_string(i);
@@ -113,6 +125,7 @@ std::string NodeYaml(const std::string& crypto_dir, size_t i) {
          "  identity:\n    key_file: " + peer + "/key\n    cert_file: " + peer + "/cert\n"
          "  consenter_identity:\n    key_file: " + orderer + "/key\n    cert_file: " + orderer +
          "/cert\n  org_root_key_file: " + crypto_dir + "/orgs/" + kOrg + "/root.pub\n"
+         "testing:\n  fault_injection: true\n"  // SetClusterFaults
          "log:\n  level: info\n";
 }
 
@@ -153,14 +166,14 @@ TestCluster::TestCluster(ClusterOptions options) : options_(std::move(options)) 
   std::string pattern = (fs::temp_directory_path() / "milk-cluster-XXXXXX").string();
   REQUIRE(mkdtemp(pattern.data()) != nullptr);
   dir_ = pattern;
-  for (int port : PickFreePorts(options_.nodes)) {
-    endpoints_.push_back("127.0.0.1:" + std::to_string(port));
-  }
-  for (size_t i = 0; i < options_.nodes; ++i) nodes_.push_back(std::make_unique<Node>());
+  const size_t all = options_.nodes + options_.spare_nodes;
+  for (int port : PickFreePorts(all)) endpoints_.push_back("127.0.0.1:" + std::to_string(port));
+  for (size_t i = 0; i < all; ++i) nodes_.push_back(std::make_unique<Node>());
+  for (size_t i = options_.nodes; i < all; ++i) nodes_[i]->consenter = false;
   WriteInputs();
-  for (size_t i = 0; i < size(); ++i) Spawn(i);
-  for (size_t i = 0; i < size(); ++i) WaitUntilServing(i);
-  for (size_t i = 0; i < size(); ++i) JoinChain(i);
+  for (size_t i = 0; i < options_.nodes; ++i) Spawn(i);
+  for (size_t i = 0; i < options_.nodes; ++i) WaitUntilServing(i);
+  for (size_t i = 0; i < options_.nodes; ++i) JoinChain(i);
   LeaderIndex();
 }
 
@@ -187,11 +200,25 @@ TestCluster::~TestCluster() {
 void TestCluster::WriteInputs() {
   const int64_t now_ms = SystemClock::Instance().NowMs();
   WriteFile(dir_ + "/crypto.yaml", CryptoYaml(options_));
-  auto generated = crypto::GenerateFromYaml(dir_ + "/crypto.yaml", crypto_dir(), now_ms);
+  // With TLS, also each org's TLS CA and every member's tls.crt; the profile then puts the CA
+  // and the consenters' certificates into the genesis config (its default file locations).
+  auto generated =
+      options_.tls ? crypto::tls::GenerateWithTls(dir_ + "/crypto.yaml", crypto_dir(), now_ms)
+                   : crypto::GenerateFromYaml(dir_ + "/crypto.yaml", crypto_dir(), now_ms);
   INFO(generated.status().ToString());
   REQUIRE(generated.ok());
+  if (options_.tls) {
+    auto material = crypto::tls::LoadTlsClientFiles({tls_ca_file()}, "", "");
+    INFO(material.status().ToString());
+    REQUIRE(material.ok());
+    client_credentials_ = crypto::tls::ChannelCredentials(material->ca_pems, "", "");
+  }
   auto profile = client::ParseChainProfile(
-      ProfileYaml(crypto_dir(), endpoints_, options_.batch_timeout_ms), dir_);
+      ProfileYaml(crypto_dir(),
+                  std::vector<std::string>(endpoints_.begin(),
+                                           endpoints_.begin() + static_cast<long>(options_.nodes)),
+                  options_.batch_timeout_ms),
+      dir_);
   INFO(profile.status().ToString());
   REQUIRE(profile.ok());
   auto genesis = client::BuildGenesisBlock(*profile, Member("admin"), now_ms);
@@ -201,7 +228,8 @@ void TestCluster::WriteInputs() {
   WriteFile(dir_ + "/demo.block", genesis_.SerializeAsString());
   for (size_t i = 0; i < size(); ++i) {
     fs::create_directories(node_dir(i));
-    WriteFile(node_dir(i) + "/node.yaml", NodeYaml(crypto_dir(), i));
+    WriteFile(node_dir(i) + "/node.yaml",
+              NodeYaml(crypto_dir(), i) + (options_.tls ? TlsYaml(crypto_dir(), i) : ""));
   }
 }
 
@@ -224,7 +252,15 @@ std::string TestCluster::Address(const std::string& wallet_name) const {
   return crypto::WalletAddress(Wallet(wallet_name).key.public_key);
 }
 
+std::string TestCluster::OperationsEndpoint(size_t i) const {
+  nlohmann::json ready = nlohmann::json::parse(ReadFileOrEmpty(ready_path(i)), nullptr, false);
+  INFO("node" << i << " ready file " << ready_path(i));
+  REQUIRE((ready.is_object() && ready.contains("operations")));
+  return ready["operations"].get<std::string>();
+}
+
 client::GatewayClient TestCluster::Client(size_t i, client::GatewayOptions options) const {
+  if (options.credentials == nullptr) options.credentials = ClientCredentials();
   options.reconnect_backoff_max_ms = kReconnectBackoffMaxMs;
   return client::GatewayClient(endpoints_.at(i), options);
 }
@@ -245,6 +281,25 @@ Result<uint64_t> TestCluster::Height(size_t i) const {
 uint64_t TestCluster::Applied(size_t i) const {
   auto status = Status(i);
   return status.ok() ? status->applied() : 0;
+}
+
+milk::Status TestCluster::SetClusterFaults(size_t i,
+                                           const milkpb::SetClusterFaultsRequest& request) const {
+  return SetClusterFaultsAt(endpoints_.at(i), request, ClientCredentials());
+}
+
+Status SetClusterFaultsAt(const std::string& endpoint,
+                          const milkpb::SetClusterFaultsRequest& request,
+                          std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  // GatewayClient has no call for this test-only RPC; a plain stub does.
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  auto stub = milkpb::Admin::NewStub(grpc::CreateChannel(endpoint, credentials));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(kStatusDeadlineMs));
+  milkpb::SetClusterFaultsResponse response;
+  return client::FromGrpcStatus(stub->SetClusterFaults(&context, request, &response), endpoint,
+                                kStatusDeadlineMs);
 }
 
 void TestCluster::Spawn(size_t i) {
@@ -313,6 +368,14 @@ void TestCluster::JoinChain(size_t i) {
   REQUIRE(*joined == kChainId);
 }
 
+void TestCluster::StartSpare(size_t i) {
+  REQUIRE(i >= options_.nodes);
+  REQUIRE(!nodes_.at(i)->process.Running());
+  Spawn(i);
+  WaitUntilServing(i);
+  JoinChain(i);
+}
+
 void TestCluster::Kill9(size_t i) {
   Node& node = *nodes_.at(i);
   REQUIRE(node.process.Running());
@@ -365,6 +428,10 @@ size_t TestCluster::LeaderIndex(int64_t timeout_ms) {
         continue;
       }
       if (!nodes_[i]->process.Running()) continue;
+      if (!nodes_[i]->consenter) {
+        last[i] = "not a consenter";
+        continue;
+      }
       const auto status = Status(i);
       last[i] = DescribeStatus(status);
       if (!status.ok() || status->leader() == 0) {
@@ -388,8 +455,12 @@ size_t TestCluster::LeaderIndex(int64_t timeout_ms) {
   }
 }
 
-CommandResult TestCluster::RunMilk(const std::vector<std::string>& args) const {
+CommandResult TestCluster::RunMilk(const std::vector<std::string>& args, bool with_tls_ca) const {
   std::vector<std::string> argv = {MILK_BINARY_PATH};
+  if (options_.tls && with_tls_ca) {
+    argv.push_back("--tls-ca");
+    argv.push_back(tls_ca_file());
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, dir_, kMilkTimeoutMs);
 }

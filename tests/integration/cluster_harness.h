@@ -2,15 +2,19 @@
 // with Raft, each a peer and a consenter, in one temporary directory. The flow is a three-node
 // deployment's: crypto for org TICA (peer0..N-1, orderer0..N-1, admin, issuer, wallets), a
 // genesis block naming the N consenters with their gRPC endpoints, one node.yaml per node, then
-// JoinChain on every node and a wait until all agree on one leader.
+// JoinChain on every node and a wait until all agree on one leader. By default (ClusterOptions
+// tls) every node serves mutual TLS and the genesis binds each consenter's TLS certificate, so
+// every cluster test runs over authenticated Raft (docs/tls.md).
 //
 // Ports: the N gRPC ports are picked up front (bind 127.0.0.1:0, read, close) because the
 // genesis block must name them, and each node keeps its port across restarts (consenters find
 // each other only there). Operations endpoints use port 0.
 //
 // Faults: Kill9 (no shutdown code runs), Stop (SIGTERM, clean exit), Restart (same config and
-// data), Pause/Resume (SIGSTOP/SIGCONT: the process is alive but silent, as an isolated or
-// hung consenter looks to the others).
+// data), Pause/Resume (SIGSTOP/SIGCONT: the process is alive but silent, as a hung consenter
+// looks to the others), and SetClusterFaults (the node stops talking to chosen consenters while
+// its clients' RPCs still work: a network partition). Every node.yaml sets
+// testing.fault_injection: true for the last one.
 //
 // Failures inside the harness are Catch2 REQUIREs. When a check of the test failed, the
 // destructor prints the tail of every node's log and keeps the directory (also kept when the
@@ -26,6 +30,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <grpcpp/grpcpp.h>
 
 #include "crypto/status.h"
 #include "milk/ledger.pb.h"
@@ -51,6 +57,14 @@ struct ClusterOptions {
   // a snapshot set small values (20 and 5) so the log is compacted within seconds.
   std::optional<uint64_t> snapshot_every_entries;
   std::optional<uint64_t> snapshot_keep_entries;
+  // Nodes prepared (crypto, port, node.yaml) but neither in the genesis nor started: indexes
+  // nodes .. nodes + spare_nodes - 1, for tests that add a consenter (StartSpare).
+  size_t spare_nodes = 0;
+  // Mutual TLS between the nodes and towards clients (docs/tls.md): each node serves with its
+  // consenter's TLS certificate (orderer<i>/tls.crt), which the genesis config binds to raft id
+  // i + 1. The harness's clients (Client, Status, RunMilk, SetClusterFaults) trust the org's TLS
+  // CA. false: plaintext nodes, as before TLS.
+  bool tls = true;
 };
 
 // Not thread-safe except where marked: the test's main thread drives it (the children are tied
@@ -82,14 +96,35 @@ class TestCluster {
   client::Signer Wallet(const std::string& name) const;
   std::string Address(const std::string& wallet_name) const;
 
-  // Thread-safe. A client of node i, reconnecting quickly after the node comes back.
+  // Thread-safe. A client of node i, reconnecting quickly after the node comes back; with TLS
+  // (unless options.credentials is set) it trusts the org's TLS CA and presents no certificate.
   client::GatewayClient Client(size_t i, client::GatewayOptions options = {}) const;
+  // Thread-safe. Whether the nodes serve TLS; the org's TLS CA file; channel credentials
+  // trusting it (null when plaintext).
+  bool tls() const { return options_.tls; }
+  std::string tls_ca_file() const { return crypto_dir() + "/orgs/" + kOrg + "/tls/ca.crt"; }
+  std::shared_ptr<grpc::ChannelCredentials> ClientCredentials() const {
+    return client_credentials_;
+  }
+  // Thread-safe. Node i's operations endpoint ("127.0.0.1:port", /metrics and /healthz) as its
+  // last start reported it.
+  std::string OperationsEndpoint(size_t i) const;
   // Thread-safe. One ClusterStatus call to node i with a short deadline.
   Result<milkpb::ClusterStatusResponse> Status(size_t i) const;
   // Thread-safe. The chain's height on node i (ChainInfo).
   Result<uint64_t> Height(size_t i) const;
   // Thread-safe. Node i's Raft applied index; 0 when it does not answer.
   uint64_t Applied(size_t i) const;
+  // Thread-safe. Admin.SetClusterFaults on node i; the node's answer.
+  milk::Status SetClusterFaults(size_t i, const milkpb::SetClusterFaultsRequest& request) const;
+
+  // Starts spare node i and joins it to the chain by the genesis block: it follows the chain
+  // (block puller) until a config update makes its consenter (raft id i + 1) a member.
+  void StartSpare(size_t i);
+  // Whether LeaderIndex expects node i to be a consenter (true for the genesis nodes). A test
+  // sets it when a config update adds or removes node i's consenter.
+  void SetConsenter(size_t i, bool consenter) { nodes_.at(i)->consenter = consenter; }
+  bool consenter(size_t i) const { return nodes_.at(i)->consenter; }
 
   // kill -9. REQUIRES: node i runs.
   void Kill9(size_t i);
@@ -110,7 +145,8 @@ class TestCluster {
   size_t LeaderIndex(int64_t timeout_ms = 15000);
 
   // Runs the milk binary with args (global flags are the caller's).
-  CommandResult RunMilk(const std::vector<std::string>& args) const;
+  // With TLS, `--tls-ca <org TLS CA>` comes first unless with_tls_ca is false.
+  CommandResult RunMilk(const std::vector<std::string>& args, bool with_tls_ca = true) const;
   // Node i's log so far (every start appends to the same file).
   std::string Log(size_t i) const;
 
@@ -119,6 +155,7 @@ class TestCluster {
     ChildProcess process;
     bool paused = false;
     int starts = 0;
+    bool consenter = true;
   };
 
   void WriteInputs();
@@ -131,6 +168,7 @@ class TestCluster {
   ClusterOptions options_;
   std::string dir_;
   std::vector<std::string> endpoints_;  // immutable after the constructor
+  std::shared_ptr<grpc::ChannelCredentials> client_credentials_;  // likewise; null = plaintext
   milkpb::Block genesis_;
   std::vector<std::unique_ptr<Node>> nodes_;
 };
@@ -149,5 +187,11 @@ bool PollUntil(int64_t timeout_ms, Predicate done) {
 // Picks count distinct free TCP ports on 127.0.0.1 (bind to port 0, read, close). A port may be
 // taken by someone else before it is used; the caller then fails to start with a clear error.
 std::vector<int> PickFreePorts(size_t count);
+
+// Admin.SetClusterFaults on the node at endpoint ("host:port"), with a short deadline; the
+// node's answer. credentials null = plaintext. Thread-safe.
+Status SetClusterFaultsAt(const std::string& endpoint,
+                          const milkpb::SetClusterFaultsRequest& request,
+                          std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace milk::integration

@@ -44,6 +44,7 @@ class ClusterLoad::Client {
     client::GatewayOptions options;
     options.deadline_ms = kCallDeadlineMs;
     options.reconnect_backoff_max_ms = kReconnectBackoffMaxMs;
+    options.credentials = load.cluster_.ClientCredentials();  // null when the cluster is plaintext
     for (size_t node : nodes_) gateways_.emplace_back(load.cluster_.endpoint(node), options);
   }
 
@@ -324,6 +325,21 @@ void CheckLedgerVerifies(const TestCluster& cluster, const std::vector<size_t>& 
     INFO("milk ledger verify --peer node" << i << ": " << verified.out << verified.err);
     CHECK(verified.exit_code == 0);
   }
+}
+
+void CheckAfterLoad(const TestCluster& cluster, const std::vector<ClientRun>& runs,
+                    const std::vector<size_t>& nodes, int clients) {
+  for (const ClientRun& run : runs) {
+    INFO(run.fatal);
+    REQUIRE(run.fatal.empty());
+    CHECK(run.completed > 0);
+  }
+  auto scan = ScanLedger(cluster.Client(nodes.front()), kChainId);
+  INFO(scan.status().ToString());
+  REQUIRE(scan.ok());
+  WARN(CheckAttemptsAgainstLedger(runs, *scan));
+  CheckStateOnNodes(cluster, nodes, *scan, LoadWalletNames(clients));
+  CheckLedgerVerifies(cluster, nodes);
 }
 
 }  // namespace milk::integration

@@ -115,4 +115,11 @@ void CheckStateOnNodes(const TestCluster& cluster, const std::vector<size_t>& no
 // `milk ledger verify -C demo --peer <node>` passes on each node.
 void CheckLedgerVerifies(const TestCluster& cluster, const std::vector<size_t>& nodes);
 
+// After a load of `clients` clients on converged nodes: no client hit a fatal error and each
+// completed transfers, every attempt's fate holds in the ledger (scanned through node
+// nodes.front()), the state on each node equals the replay, and `milk ledger verify` passes on
+// each.
+void CheckAfterLoad(const TestCluster& cluster, const std::vector<ClientRun>& runs,
+                    const std::vector<size_t>& nodes, int clients);
+
 }  // namespace milk::integration

@@ -30,21 +30,6 @@ uint64_t HeightOf(const TestCluster& cluster, size_t i) {
   return height.ok() ? *height : 0;
 }
 
-// Scans the (converged) ledger and checks attempts, state on every node and ledger verify.
-void CheckAfterLoad(const TestCluster& cluster, const std::vector<ClientRun>& runs) {
-  for (const ClientRun& run : runs) {
-    INFO(run.fatal);
-    REQUIRE(run.fatal.empty());
-    CHECK(run.completed > 0);
-  }
-  auto scan = ScanLedger(cluster.Client(0), kChainId);
-  INFO(scan.status().ToString());
-  REQUIRE(scan.ok());
-  WARN(CheckAttemptsAgainstLedger(runs, *scan));
-  CheckStateOnNodes(cluster, AllNodes(cluster), *scan, LoadWalletNames(kClients));
-  CheckLedgerVerifies(cluster, AllNodes(cluster));
-}
-
 // Kill -9 of the leader mid-load.
 constexpr int kCommitsBeforeKill = 150;
 // A new leader must commit a transaction started after the kill within this long: with
@@ -112,7 +97,7 @@ TEST_CASE("kill -9 of the leader under load elects a new leader and the victim c
   }
   const uint64_t height = CheckNodesConverge(cluster, AllNodes(cluster), kConvergeTimeoutMs);
   WARN("converged at height " << height);
-  CheckAfterLoad(cluster, runs);
+  CheckAfterLoad(cluster, runs, AllNodes(cluster), kClients);
   // Everyone, the victim included, still agrees on one leader.
   cluster.LeaderIndex();
 }
@@ -164,7 +149,7 @@ TEST_CASE("a paused follower does not stop the majority and converges after it r
     runs = load.Finish();
   }
   CheckNodesConverge(cluster, AllNodes(cluster), kConvergeTimeoutMs);
-  CheckAfterLoad(cluster, runs);
+  CheckAfterLoad(cluster, runs, AllNodes(cluster), kClients);
 }
 
 // `milk cluster status`.

@@ -8,6 +8,9 @@
 #include <optional>
 #include <utility>
 
+#include "crypto/ed25519.h"
+#include "node/ledger/formats.h"
+
 namespace milk::client {
 namespace {
 
@@ -93,7 +96,10 @@ GatewayClient::GatewayClient(std::string endpoint, GatewayOptions options)
                 std::min(options_.reconnect_backoff_max_ms, kInitialReconnectBackoffMs));
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, options_.reconnect_backoff_max_ms);
   }
-  channel_ = grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), args);
+  channel_ = grpc::CreateCustomChannel(
+      endpoint_,
+      options_.credentials != nullptr ? options_.credentials : grpc::InsecureChannelCredentials(),
+      args);
   gateway_ = milkpb::Gateway::NewStub(channel_);
   deliver_ = milkpb::Deliver::NewStub(channel_);
   admin_ = milkpb::Admin::NewStub(channel_);
@@ -177,6 +183,21 @@ Result<milkpb::ClusterStatusResponse> GatewayClient::ClusterStatus(
   milkpb::ClusterStatusResponse response;
   MILK_RETURN_IF_ERROR(
       UnaryCall(admin_.get(), &milkpb::Admin::Stub::ClusterStatus, request, &response));
+  return response;
+}
+
+Result<milkpb::TransferLeadershipResponse> GatewayClient::TransferLeadership(
+    const std::string& chain_id, uint64_t to, const Signer& admin, int64_t now_ms) const {
+  milkpb::TransferLeadershipRequest request;
+  request.set_chain_id(chain_id);
+  request.set_to(to);
+  request.set_timestamp_ms(now_ms);
+  request.set_creator(admin.identity_bytes);
+  request.set_signature(crypto::Sign(admin.key.secret_key,
+                                     ledger::TransferLeadershipSigningBytes(chain_id, to, now_ms)));
+  milkpb::TransferLeadershipResponse response;
+  MILK_RETURN_IF_ERROR(UnaryCall(admin_.get(), &milkpb::Admin::Stub::TransferLeadership, request,
+                                 &response));
   return response;
 }
 

@@ -19,9 +19,11 @@
 #include "crypto/status.h"
 #include "milk/services.grpc.pb.h"
 #include "milk/services.pb.h"
+#include "tools/client/signer.h"
 
 namespace grpc {
 class Channel;
+class ChannelCredentials;
 class ClientContext;
 class Status;
 }  // namespace grpc
@@ -38,6 +40,10 @@ struct GatewayOptions {
   // connection; 0 keeps gRPC's default (backoff growing to 2 minutes). Callers that watch a
   // node restart (tests, tools polling a cluster) set it low so they see it back at once.
   int reconnect_backoff_max_ms = 0;
+  // How the channel is secured: crypto::tls::ChannelCredentials for a node that serves TLS
+  // (the node.yaml tls section; docs/tls.md), null for plaintext (a node without TLS, local
+  // development only). A mismatch fails every call with UNAVAILABLE.
+  std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr;
 };
 
 // Return false from a stream callback to stop the stream; the call then returns OK.
@@ -46,9 +52,7 @@ using EventsCallback = std::function<bool(const milkpb::ChaincodeEventsResponse&
 
 class GatewayClient {
  public:
-  // endpoint: "host:port". Connects lazily, on the first call.
-  // TODO(TLS issue): channels are insecure (plaintext) until mutual TLS lands; then the options
-  // gain the CA roots and the client certificate.
+  // endpoint: "host:port". Connects lazily, on the first call, with options.credentials.
   explicit GatewayClient(std::string endpoint, GatewayOptions options = {});
   ~GatewayClient();
   GatewayClient(GatewayClient&&) noexcept;
@@ -84,6 +88,10 @@ class GatewayClient {
   // This node's view of the chain's Raft cluster (role, term, leader, indices; per-consenter
   // progress when it leads). kFailedPrecondition when the node is not a consenter of the chain.
   Result<milkpb::ClusterStatusResponse> ClusterStatus(const std::string& chain_id) const;
+  // Admin.TransferLeadership, signed by admin (to 0 = the most caught-up other consenter).
+  Result<milkpb::TransferLeadershipResponse> TransferLeadership(const std::string& chain_id,
+                                                                uint64_t to, const Signer& admin,
+                                                                int64_t now_ms) const;
 
  private:
   // One call with the deadline; the mapped status.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "crypto/bytes.h"
+#include "crypto/tls/certificate.h"
 #include "node/ledger/formats.h"
 
 namespace milk::client {
@@ -107,6 +108,52 @@ Status ValidateConsenters(const milkpb::ChainConfig& config, int64_t now_ms) {
   return Status::Ok();
 }
 
+// TLS material (docs/tls.md): each org TLS CA parses; either every consenter has a TLS
+// certificate or none does (a TLS node refuses Raft messages from an unbound consenter); each
+// one chains to its org's TLS CA at now_ms, allows client authentication, and is unique.
+Status ValidateTls(const milkpb::ChainConfig& config, int64_t now_ms) {
+  for (const milkpb::OrgConfig& org : config.orgs()) {
+    if (org.tls_ca_certificate().empty()) continue;
+    auto ca = crypto::tls::ParseCertificateIdentity(org.tls_ca_certificate());
+    if (!ca.ok()) return ca.status().WithContext("org " + org.name() + ": TLS CA certificate");
+  }
+  int bound = 0;
+  for (const milkpb::ConsenterConfig& c : config.consenters()) {
+    bound += !c.tls_certificate().empty();
+  }
+  std::set<std::string> fingerprints;
+  for (int i = 0; i < config.consenters_size() && bound > 0; ++i) {
+    const milkpb::ConsenterConfig& c = config.consenters(i);
+    const std::string ctx = "consenters[" + std::to_string(i) + "]";
+    if (c.tls_certificate().empty()) {
+      return InvalidArgument(ctx + ": has no TLS certificate while " + std::to_string(bound) +
+                             " other consenter(s) have one; give every consenter its tls.crt "
+                             "(tls_cert_file), or none");
+    }
+    auto cert = crypto::tls::ParseCertificateIdentity(c.tls_certificate());
+    if (!cert.ok()) return cert.status().WithContext(ctx + ": TLS certificate");
+    const milkpb::OrgConfig* org = FindOrg(config, c.org());
+    if (org == nullptr || org->tls_ca_certificate().empty()) {
+      return InvalidArgument(ctx + ": has a TLS certificate but org " + c.org() +
+                             " has no TLS CA (tls_ca_file) to check it against");
+    }
+    crypto::tls::VerifyOptions options;
+    options.at_ms = now_ms;
+    options.purpose = crypto::tls::Purpose::kTlsClient;
+    Status chain = crypto::tls::VerifyCertificateChain(c.tls_certificate(),
+                                                       {org->tls_ca_certificate()}, options);
+    if (!chain.ok()) {
+      return InvalidArgument(ctx + ": TLS certificate (CN=" + cert->common_name + ") against the " +
+                             c.org() + " TLS CA: " + chain.message());
+    }
+    if (!fingerprints.insert(cert->fingerprint_sha256).second) {
+      return InvalidArgument(ctx + ": TLS certificate (CN=" + cert->common_name +
+                             ") is already another consenter's");
+    }
+  }
+  return Status::Ok();
+}
+
 // Every quoted principal 'ORG.role' must name an org of this chain. The policy grammar itself is
 // checked by the node, which owns the parser.
 Status ValidatePolicyOrgs(const milkpb::ChainConfig& config, const std::string& ctx,
@@ -184,6 +231,7 @@ Status ValidateChainConfig(const milkpb::ChainConfig& config, int64_t now_ms) {
   }
   MILK_RETURN_IF_ERROR(ValidateOrgs(config));
   MILK_RETURN_IF_ERROR(ValidateConsenters(config, now_ms));
+  MILK_RETURN_IF_ERROR(ValidateTls(config, now_ms));
   MILK_RETURN_IF_ERROR(ValidateChaincodes(config));
   const milkpb::BatchConfig& batch = config.batch();
   if (batch.max_tx_count() == 0 || batch.max_bytes() == 0 || batch.batch_timeout_ms() == 0) {

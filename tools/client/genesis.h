@@ -6,8 +6,12 @@
 //     - name: TICA
 //       root_public_key_file: ../crypto/orgs/TICA/root.pub
 //       revoked_serials: []     # optional
+//       tls_ca_file: ../crypto/orgs/TICA/tls/ca.crt   # optional, this path by default
 //   consenters:
 //     - {org: TICA, cert_file: ../crypto/orgs/TICA/members/orderer0/cert, endpoint: "h:7051"}
+//       # tls_cert_file: optional, default members/orderer0/tls.crt beside cert_file
+//   A TLS file left out is taken from where `milk crypto generate` writes it when it is there,
+//   and left empty otherwise (a chain without TLS bindings); a TLS file named must exist.
 //   chaincodes:                 # optional
 //     - name: token
 //       version: 1
@@ -42,7 +46,9 @@ Result<ChainProfile> ParseChainProfile(const std::string& yaml_text, const std::
 // Everything a genesis config must satisfy (kInvalidArgument naming the offending entry):
 // chain_id syntax; at least one org and one consenter; org and chaincode names unique and well
 // formed; root keys 32 bytes; each consenter's certificate verifies under its org's root key at
-// now_ms, is not revoked, has role consenter and that org; endpoints are host:port; chaincode
+// now_ms, is not revoked, has role consenter and that org; TLS: org TLS CAs parse, every
+// consenter or none has a TLS certificate, each chains to its org's TLS CA at now_ms (client
+// authentication allowed) and is no other consenter's; endpoints are host:port; chaincode
 // versions >= 1; endorsement policies non-empty and naming only orgs of the chain; ACL roles are
 // real roles; batch limits and the timestamp skew positive. Pure; thread-safe.
 Status ValidateChainConfig(const milkpb::ChainConfig& config, int64_t now_ms);

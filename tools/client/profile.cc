@@ -18,6 +18,8 @@ namespace {
 // A profile lists a handful of orgs and chaincodes; a megabyte is far beyond any real one and
 // stops a wrong path (a block file, a log) from being parsed as YAML.
 constexpr size_t kProfileBytesMax = 1024 * 1024;
+// A PEM certificate is about 1 KiB; a file far larger is the wrong file.
+constexpr uintmax_t kPemBytesMax = 64 * 1024;
 
 constexpr uint32_t kDefaultMaxTxCount = 500;
 constexpr uint32_t kDefaultMaxBytes = 4 * 1024 * 1024;
@@ -100,13 +102,50 @@ std::string Index(const std::string& list, size_t i) {
   return list + "[" + std::to_string(i) + "]";
 }
 
+// A PEM file named by `key`, or, when the profile leaves the key out, the file milk crypto
+// generate writes at `conventional` (empty when that does not exist either: no TLS material).
+Result<std::string> ReadTlsPem(const YAML::Node& node, const std::string& key,
+                               const std::string& ctx, const std::string& base_dir,
+                               const std::string& conventional) {
+  std::string path = conventional;
+  if (node[key]) {
+    MILK_ASSIGN_OR_RETURN(std::string file, GetString(node, key, ctx));
+    path = Resolve(base_dir, file);
+  } else {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return std::string();
+  }
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return NotFound(Where(node, ctx + "." + key) + ": cannot read " + path);
+  if (size > kPemBytesMax) {
+    return InvalidArgument(Where(node, ctx + "." + key) + ": " + path + " is larger than " +
+                           std::to_string(kPemBytesMax) + " bytes; is it a PEM certificate?");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return IoError(Where(node, ctx + "." + key) + ": cannot read " + path);
+  return text.str();
+}
+
+std::string Sibling(const std::string& file, const std::string& name) {
+  return (std::filesystem::path(file).parent_path() / name).string();
+}
+
 Status ParseOrg(const YAML::Node& node, const std::string& ctx, const std::string& base_dir,
                 milkpb::OrgConfig* org) {
-  MILK_RETURN_IF_ERROR(CheckKeys(node, ctx, {"name", "root_public_key_file", "revoked_serials"}));
+  MILK_RETURN_IF_ERROR(
+      CheckKeys(node, ctx, {"name", "root_public_key_file", "revoked_serials", "tls_ca_file"}));
   MILK_ASSIGN_OR_RETURN(std::string name, GetString(node, "name", ctx));
   MILK_ASSIGN_OR_RETURN(std::string key_file, GetString(node, "root_public_key_file", ctx));
   Result<std::string> key = crypto::ReadPublicKeyFile(Resolve(base_dir, key_file));
   if (!key.ok()) return key.status().WithContext(Where(node, ctx + ".root_public_key_file"));
+  // orgs/<org>/root.pub -> orgs/<org>/tls/ca.crt
+  MILK_ASSIGN_OR_RETURN(std::string tls_ca,
+                        ReadTlsPem(node, "tls_ca_file", ctx, base_dir,
+                                   Sibling(Resolve(base_dir, key_file), "tls/ca.crt")));
+  org->set_tls_ca_certificate(std::move(tls_ca));
   org->set_name(std::move(name));
   org->set_root_public_key(std::move(key).value());
   MILK_ASSIGN_OR_RETURN(YAML::Node revoked,
@@ -122,12 +161,17 @@ Status ParseOrg(const YAML::Node& node, const std::string& ctx, const std::strin
 
 Status ParseConsenter(const YAML::Node& node, const std::string& ctx, const std::string& base_dir,
                       milkpb::ConsenterConfig* consenter) {
-  MILK_RETURN_IF_ERROR(CheckKeys(node, ctx, {"org", "cert_file", "endpoint"}));
+  MILK_RETURN_IF_ERROR(CheckKeys(node, ctx, {"org", "cert_file", "endpoint", "tls_cert_file"}));
   MILK_ASSIGN_OR_RETURN(std::string org, GetString(node, "org", ctx));
   MILK_ASSIGN_OR_RETURN(std::string cert_file, GetString(node, "cert_file", ctx));
   MILK_ASSIGN_OR_RETURN(std::string endpoint, GetString(node, "endpoint", ctx));
   Result<milkpb::Certificate> cert = crypto::ReadCertificateFile(Resolve(base_dir, cert_file));
   if (!cert.ok()) return cert.status().WithContext(Where(node, ctx + ".cert_file"));
+  // members/<name>/cert -> members/<name>/tls.crt
+  MILK_ASSIGN_OR_RETURN(std::string tls_cert,
+                        ReadTlsPem(node, "tls_cert_file", ctx, base_dir,
+                                   Sibling(Resolve(base_dir, cert_file), "tls.crt")));
+  consenter->set_tls_certificate(std::move(tls_cert));
   consenter->set_org(std::move(org));
   consenter->set_certificate(cert->SerializeAsString());
   consenter->set_endpoint(std::move(endpoint));

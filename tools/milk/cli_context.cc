@@ -3,6 +3,7 @@
 #include <exception>
 #include <ostream>
 
+#include "crypto/tls/credentials.h"
 #include "tools/milk/commands.h"
 
 namespace milk::cli {
@@ -34,6 +35,22 @@ std::vector<std::string> CliContext::Peers() const {
 client::GatewayOptions CliContext::Gateway() const {
   client::GatewayOptions gateway;
   gateway.deadline_ms = options.timeout_ms;
+  if (options.tls_ca_file.empty()) {
+    if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+      Fail(InvalidArgument("--tls-cert and --tls-key need --tls-ca (or MILK_TLS_CA): the CA "
+                           "that issued the node's TLS certificate"));
+    }
+    return gateway;
+  }
+  if (credentials_ == nullptr) {
+    Result<crypto::tls::TlsMaterial> material = crypto::tls::LoadTlsClientFiles(
+        {options.tls_ca_file}, options.tls_cert_file, options.tls_key_file);
+    if (!material.ok()) Fail(material.status().WithContext("TLS"));
+    credentials_ = material->cert_pem.empty()
+                       ? crypto::tls::ChannelCredentials(material->ca_pems, "", "")
+                       : crypto::tls::ChannelCredentials(*material);
+  }
+  gateway.credentials = credentials_;
   return gateway;
 }
 
@@ -52,7 +69,38 @@ client::Signer CliContext::Identity() const {
   return Take(client::LoadSigner(options.identity_dir));
 }
 
-void CliContext::Fail(const Status& status) const { FailCommand(err, status.message()); }
+void CliContext::Fail(const Status& status) const {
+  FailCommand(err, status.message() + TransportHint(status, !options.tls_ca_file.empty()));
+}
+
+std::string TransportHint(const Status& status, bool tls) {
+  if (status.code() != Code::kUnavailable) return "";
+  const std::string& message = status.message();
+  auto has = [&message](const char* text) { return message.find(text) != std::string::npos; };
+  if (has("connection refused")) return "";  // nobody listens: not a TLS matter
+  if (!tls) {
+    // A TLS server drops a plaintext HTTP/2 preface at once.
+    if (has("Socket closed") || has("Connection reset") || has("connection closed") ||
+        has("failed to connect")) {
+      return " (if the node serves TLS, pass --tls-ca FILE or set MILK_TLS_CA to the TLS CA "
+             "that issued its certificate, orgs/<org>/tls/ca.crt)";
+    }
+    return "";
+  }
+  if (has("WRONG_VERSION_NUMBER") || has("wrong version number") || has("packet length too long")) {
+    return " (the node does not serve TLS: it answered in plaintext; drop --tls-ca and "
+           "MILK_TLS_CA, or give the node a tls section in node.yaml)";
+  }
+  if (has("CERTIFICATE_VERIFY_FAILED") || has("certificate verify failed")) {
+    return " (the node's TLS certificate was not issued by the CA in --tls-ca, or does not name "
+           "the host dialed)";
+  }
+  if (has("Handshake") || has("handshake") || has("Socket closed") || has("failed to connect")) {
+    return " (TLS handshake failed: check --tls-ca, and --tls-cert/--tls-key if the node "
+           "requires a client certificate)";
+  }
+  return "";
+}
 
 void FailCommand(std::ostream& err, const std::string& message, int exit_code) {
   err << "milk: " << message << "\n";
@@ -79,6 +127,19 @@ std::unique_ptr<CLI::App> MakeMilkApp(const std::shared_ptr<CliContext>& ctx) {
   app->add_option("--timeout-ms", o.timeout_ms, "deadline of each call to a node")
       ->check(CLI::Range(int64_t{1}, kTimeoutMsMax))
       ->capture_default_str();
+  app->add_option("--tls-ca", o.tls_ca_file,
+                  "connect with TLS, trusting this CA (PEM, e.g. orgs/<org>/tls/ca.crt) to have "
+                  "issued the node's certificate; without it, plaintext")
+      ->envname("MILK_TLS_CA")
+      ->type_name("FILE");
+  app->add_option("--tls-cert", o.tls_cert_file,
+                  "TLS client certificate to present (PEM, members/<name>/tls.crt); optional")
+      ->envname("MILK_TLS_CERT")
+      ->type_name("FILE");
+  app->add_option("--tls-key", o.tls_key_file,
+                  "the key of --tls-cert (PEM, members/<name>/tls.key)")
+      ->envname("MILK_TLS_KEY")
+      ->type_name("FILE");
   RegisterCryptoCommands(*app, ctx);
   RegisterChainCommands(*app, ctx);
   RegisterChaincodeCommands(*app, ctx);

@@ -139,6 +139,7 @@ void AddChainOption(CLI::App* command, ChainArgs* args) {
 void RegisterChainCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx) {
   CLI::App* chain = app.add_subcommand("chain", "create, join and inspect chains");
   chain->require_subcommand(1);
+  RegisterConfigCommands(chain, ctx);
   auto args = std::make_shared<ChainArgs>();
 
   CLI::App* create = chain->add_subcommand(

@@ -26,10 +26,12 @@ std::vector<PeerAnswer> AskEveryPeer(const CliContext& ctx, const std::string& c
     ctx.Fail(InvalidArgument("at most " + std::to_string(kPeersMax) + " --peer values, got " +
                              std::to_string(peers.size())));
   }
+  // Built here, not in the threads: the context is not thread-safe and may fail the command.
+  const client::GatewayOptions gateway = ctx.Gateway();
   std::vector<std::future<Result<milkpb::ClusterStatusResponse>>> calls;
   for (const std::string& peer : peers) {
-    calls.push_back(std::async(std::launch::async, [peer, &ctx, &chain_id] {
-      return client::GatewayClient(peer, ctx.Gateway()).ClusterStatus(chain_id);
+    calls.push_back(std::async(std::launch::async, [peer, gateway, &chain_id] {
+      return client::GatewayClient(peer, gateway).ClusterStatus(chain_id);
     }));
   }
   std::vector<PeerAnswer> answers;
@@ -154,6 +156,30 @@ void RunStatus(const CliContext& ctx, const std::string& chain_id) {
   }
 }
 
+// Finds the leader through the --peer nodes and asks it to hand over.
+void RunTransfer(const CliContext& ctx, const std::string& chain_id, uint64_t to) {
+  const client::Signer admin = ctx.Identity();
+  const std::vector<PeerAnswer> answers = AskEveryPeer(ctx, chain_id);
+  std::string leader_endpoint;
+  for (const PeerAnswer& a : answers) {  // a follower knows the leader's endpoint too
+    if (a.status.ok() && !a.status->endpoint().empty() && a.status->leader() != 0) {
+      leader_endpoint = a.status->endpoint();
+    }
+  }
+  if (LeaderAnswer(answers, &leader_endpoint) == nullptr && leader_endpoint.empty()) {
+    ctx.Fail(Unavailable("no --peer knows a leader of chain '" + chain_id + "' right now; retry"));
+  }
+  const client::GatewayClient leader(leader_endpoint, ctx.Gateway());
+  const milkpb::TransferLeadershipResponse done =
+      ctx.Take(leader.TransferLeadership(chain_id, to, admin, ctx.clock.NowMs()));
+  if (ctx.options.json) {
+    PrintJson(ctx.out, {{"chain_id", chain_id}, {"leader", done.leader()}, {"term", done.term()}});
+  } else {
+    ctx.out << "raft id " << done.leader() << " now leads chain " << chain_id << " (term "
+            << done.term() << ")\n";
+  }
+}
+
 }  // namespace
 
 void RegisterClusterCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx) {
@@ -164,6 +190,12 @@ void RegisterClusterCommands(CLI::App& app, const std::shared_ptr<CliContext>& c
       "status", "role, term, leader and log indices of every --peer; the leader's view of lag");
   status->add_option("-C,--chain", *chain_id, "chain id")->required()->type_name("CHAIN");
   status->callback([ctx, chain_id] { RunStatus(*ctx, *chain_id); });
+  auto to = std::make_shared<uint64_t>(0);
+  CLI::App* transfer = cluster->add_subcommand(
+      "transfer", "hand leadership to another consenter (signed by --identity, an admin)");
+  transfer->add_option("-C,--chain", *chain_id, "chain id")->required()->type_name("CHAIN");
+  transfer->add_option("--to", *to, "the new leader's raft id (default: the most caught-up one)");
+  transfer->callback([ctx, chain_id, to] { RunTransfer(*ctx, *chain_id, *to); });
 }
 
 }  // namespace milk::cli

@@ -29,6 +29,12 @@ struct GlobalOptions {
   std::vector<std::string> peers;  // --peer, in order; empty means {kDefaultPeer}
   std::string identity_dir;        // --identity
   int64_t timeout_ms = 30000;      // --timeout-ms, per RPC
+  // TLS (docs/tls.md): the CA that issued the nodes' certificates (--tls-ca or MILK_TLS_CA; empty
+  // = plaintext), and an optional client certificate and key (--tls-cert/--tls-key, or
+  // MILK_TLS_CERT/MILK_TLS_KEY).
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // What commands share: options, where output goes, and the clock. Tests pass string streams and
@@ -45,13 +51,18 @@ class CliContext {
 
   // --peer values, or the default.
   std::vector<std::string> Peers() const;
+  // Per-call options with the channel credentials of the TLS flags (plaintext without
+  // --tls-ca); fails the command when a TLS file does not load.
   client::GatewayOptions Gateway() const;
   // One client per peer, in --peer order (the first receives Submit).
   std::vector<client::GatewayClient> Clients() const;
   // The --identity signer; fails the command when --identity is missing or does not load.
   client::Signer Identity() const;
 
-  // Prints "milk: <status message>" on err and ends the command with exit code 1.
+  // Prints "milk: <status message>" on err and ends the command with exit code 1. A connection
+  // that failed in a way that suggests a TLS mismatch (a TLS node dialed in plaintext, a
+  // plaintext node dialed with --tls-ca, a server certificate --tls-ca does not trust) gets the
+  // likely cause and the flag that fixes it appended.
   [[noreturn]] void Fail(const Status& status) const;
   void Check(const Status& status) const {
     if (!status.ok()) Fail(status);
@@ -61,7 +72,14 @@ class CliContext {
     if (!result.ok()) Fail(result.status());
     return std::move(result).value();
   }
+
+ private:
+  mutable std::shared_ptr<grpc::ChannelCredentials> credentials_;  // loaded once, by Gateway()
 };
+
+// The hint Fail appends for a failed connection ("" when status does not look like a TLS
+// mismatch); tls says whether the CLI dialed with --tls-ca.
+std::string TransportHint(const Status& status, bool tls);
 
 // Prints "milk: <message>" on err and throws CLI::RuntimeError(exit_code). For commands that
 // have no CliContext (node, ledger).
@@ -76,6 +94,8 @@ int RunMilkApp(CLI::App& app, CliContext& ctx, int argc, const char* const* argv
 // Command groups. Each adds one subcommand group to app.
 void RegisterCryptoCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 void RegisterChainCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+// Under `milk chain`: consenter add|remove and update approve|submit (cmd_config.cc).
+void RegisterConfigCommands(CLI::App* chain, const std::shared_ptr<CliContext>& ctx);
 void RegisterChaincodeCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 // cmd_cluster.cc: `milk cluster status` (Admin.ClusterStatus on every --peer).
 void RegisterClusterCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);

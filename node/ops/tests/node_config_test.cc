@@ -348,7 +348,7 @@ TEST_CASE("NodeConfigEntries lists every key in order", "[config]") {
   Result<NodeConfig> config = Parse("");
   REQUIRE(config.ok());
   auto entries = NodeConfigEntries(*config);
-  REQUIRE(entries.size() == 23);
+  REQUIRE(entries.size() == 27);
   CHECK(entries.front() == std::make_pair(std::string("node.name"), std::string("peer0")));
   CHECK(entries[12] ==
         std::make_pair(std::string("limits.pending_submits_max"), std::string("100000")));
@@ -357,6 +357,79 @@ TEST_CASE("NodeConfigEntries lists every key in order", "[config]") {
   NodeConfig copy = *config;
   for (const auto& [key, value] : entries) CHECK(ApplyOverride(copy, key, value).ok());
   CHECK(NodeConfigEntries(copy) == entries);
+}
+
+TEST_CASE("testing.fault_injection is off unless set to true", "[config]") {
+  Result<NodeConfig> config = Parse("");
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->testing.fault_injection);
+  config = Parse("testing:\n  fault_injection: true\n");
+  REQUIRE(config.ok());
+  CHECK(config->testing.fault_injection);
+  CHECK(ApplyOverride(*config, "testing.fault_injection", "false").ok());
+  CHECK_FALSE(config->testing.fault_injection);
+  // Only the two words: "yes" or "1" must not switch a test-only hook on by accident.
+  for (const char* bad : {"yes", "1", "True", "on"}) {
+    INFO(bad);
+    const std::string message = ErrorOf(kMinimal + "testing:\n  fault_injection: " + bad + "\n");
+    CHECK(Contains(message, "testing.fault_injection: must be true or false"));
+    CHECK_FALSE(ApplyOverride(*config, "testing.fault_injection", bad).ok());
+    CHECK_FALSE(config->testing.fault_injection);
+  }
+}
+
+TEST_CASE("tls: certificate, key and a list of CAs, all three or none", "[config][tls]") {
+  Result<NodeConfig> none = Parse("");
+  REQUIRE(none.ok());
+  CHECK(none->tls.cert_file.empty());
+  CHECK(none->tls.ca_files.empty());
+
+  const std::string tls =
+      "tls:\n  cert_file: crypto/o0/tls.crt\n  key_file: /k/tls.key\n"
+      "  ca_files: [crypto/ca1.crt, /etc/ca2.crt]\n";
+  Result<NodeConfig> config = Parse(tls);
+  INFO(config.status().ToString());
+  REQUIRE(config.ok());
+  CHECK(config->tls.cert_file == "/srv/milk/crypto/o0/tls.crt");  // relative to the file
+  CHECK(config->tls.key_file == "/k/tls.key");
+  CHECK(config->tls.ca_files ==
+        std::vector<std::string>{"/srv/milk/crypto/ca1.crt", "/etc/ca2.crt"});
+  // One CA may be written as a plain value; --set takes the comma-joined form.
+  Result<NodeConfig> one =
+      Parse("tls:\n  cert_file: c\n  key_file: k\n  ca_files: only.crt\n");
+  REQUIRE(one.ok());
+  CHECK(one->tls.ca_files == std::vector<std::string>{"/srv/milk/only.crt"});
+  NodeConfig copy = *config;
+  REQUIRE(ApplyOverride(copy, "tls.ca_files", "/a.crt,/b/c.crt").ok());
+  CHECK(copy.tls.ca_files == std::vector<std::string>{"/a.crt", "/b/c.crt"});
+  const NodeConfig before = copy;
+  CHECK_FALSE(ApplyOverride(copy, "tls.ca_files", "/a.crt,").ok());
+  CHECK(NodeConfigEntries(copy) == NodeConfigEntries(before));
+
+  // Half a section is an error naming the missing key, whichever it is.
+  CHECK(Contains(ErrorOf(kMinimal + "tls:\n  cert_file: c\n  key_file: k\n"),
+                 "tls.ca_files: required when the tls section sets any key"));
+  CHECK(Contains(ErrorOf(kMinimal + "tls:\n  ca_files: [a]\n"),
+                 "tls.cert_file: required when the tls section sets any key"));
+  CHECK(Contains(ErrorOf(kMinimal + "tls:\n  cert_file: c\n  ca_files: [a]\n"),
+                 "tls.key_file: required"));
+  // List items are plain non-empty paths without the separator.
+  CHECK(Contains(ErrorOf(kMinimal + "tls:\n  cert_file: c\n  key_file: k\n  ca_files: [a, "
+                                    "\"b,c\"]\n"),
+                 "tls.ca_files[1]: a path in this list may not contain ','"));
+  CHECK(Contains(ErrorOf(kMinimal + "tls:\n  cert_file: c\n  key_file: k\n  ca_files: [[a]]\n"),
+                 "tls.ca_files[0]: must be a path"));
+  CHECK(Contains(ErrorOf(kMinimal + "tls:\n  cert_file: c\n  key_file: k\n  ca_files: {a: b}\n"),
+                 "tls.ca_files: must be a list of paths"));
+  // A bound on the list.
+  std::string many = "[";
+  for (size_t i = 0; i <= kTlsCaFilesMax; ++i) many += (i == 0 ? "ca" : ", ca") + std::to_string(i);
+  CHECK(Contains(ErrorOf(kMinimal + "tls:\n  cert_file: c\n  key_file: k\n  ca_files: " + many +
+                         "]\n"),
+                 "must list at most 256 files"));
+  // Other keys still refuse lists.
+  CHECK(Contains(ErrorOf(kMinimal + "listen:\n  grpc: [a, b]\n"),
+                 "listen.grpc: must be a single value, not a list"));
 }
 
 // Keeps docs/node_config.md honest: its example file loads, and it mentions every key.

@@ -100,3 +100,97 @@ TEST_CASE("orderer: a sink failure is reported to every submitter") {
   CHECK(a.get().status().code() == Code::kUnavailable);
   CHECK(b.get().status().code() == Code::kUnavailable);
 }
+
+// Isolated submissions (config updates): a block of their own, cut without waiting for the batch
+// timeout. The batch timeout runs on the steady clock, so these tests set it to a minute and
+// require every block long before: a cut that waited for the timeout would fail them.
+namespace {
+
+constexpr uint32_t kMinuteMs = 60000;
+// Far below kMinuteMs and far above any cut on a loaded machine.
+constexpr auto kPromptly = std::chrono::seconds(20);
+
+bool ReadyPromptly(const std::shared_future<Result<node::OrderedTx>>& future) {
+  return future.wait_for(kPromptly) == std::future_status::ready;
+}
+
+std::vector<std::string> EnvelopesOf(const milkpb::Block& block) {
+  return {block.data().envelopes().begin(), block.data().envelopes().end()};
+}
+
+}  // namespace
+
+TEST_CASE("orderer: an isolated submission is cut at once in a block of its own") {
+  Fixture f({"demo", 1000, 1 << 20, kMinuteMs, 100});
+  auto update = f.orderer.Submit("config", "cfg", /*isolated=*/true);
+  REQUIRE(ReadyPromptly(update));
+  REQUIRE(update.get().ok());
+  CHECK(update.get()->block_number == 1);
+  CHECK(update.get()->tx_index == 0);
+  std::lock_guard lock(f.sink.mutex);
+  REQUIRE(f.sink.blocks.size() == 1);
+  CHECK(EnvelopesOf(f.sink.blocks[0]) == std::vector<std::string>{"config"});
+}
+
+TEST_CASE("orderer: an isolated submission ends the batch before it and goes alone") {
+  // max_tx_count 3: the envelopes after the isolated one fill a block of their own, so nothing
+  // here waits for the one-minute timeout.
+  Fixture f({"demo", 3, 1 << 20, kMinuteMs, 100});
+  auto a = f.orderer.Submit("a", "a");
+  auto b = f.orderer.Submit("b", "b");
+  auto update = f.orderer.Submit("config", "cfg", /*isolated=*/true);
+  auto d = f.orderer.Submit("d", "d");
+  auto e = f.orderer.Submit("e", "e");
+  auto g = f.orderer.Submit("g", "g");
+  for (const auto* future : {&a, &b, &update, &d, &e, &g}) {
+    REQUIRE(ReadyPromptly(*future));
+    REQUIRE(future->get().ok());
+  }
+  CHECK(a.get()->block_number == 1);
+  CHECK(b.get()->block_number == 1);
+  CHECK(update.get()->block_number == 2);
+  CHECK(update.get()->tx_index == 0);
+  CHECK(d.get()->block_number == 3);
+  CHECK(g.get()->block_number == 3);
+  std::lock_guard lock(f.sink.mutex);
+  REQUIRE(f.sink.blocks.size() == 3);
+  CHECK(EnvelopesOf(f.sink.blocks[0]) == std::vector<std::string>{"a", "b"});
+  CHECK(EnvelopesOf(f.sink.blocks[1]) == std::vector<std::string>{"config"});
+  CHECK(EnvelopesOf(f.sink.blocks[2]) == std::vector<std::string>{"d", "e", "g"});
+  const auto& blocks = f.sink.blocks;
+  CHECK(blocks[1].header().previous_hash() == ledger::HeaderHash(blocks[0].header()));
+  CHECK(blocks[2].header().previous_hash() == ledger::HeaderHash(blocks[1].header()));
+}
+
+TEST_CASE("orderer: envelopes queued after an isolated one still wait for their batch") {
+  Fixture f({"demo", 1000, 1 << 20, kMinuteMs, 100});
+  auto a = f.orderer.Submit("a", "a");
+  auto update = f.orderer.Submit("config", "cfg", /*isolated=*/true);
+  auto c = f.orderer.Submit("c", "c");
+  REQUIRE(ReadyPromptly(a));
+  REQUIRE(ReadyPromptly(update));
+  CHECK(a.get()->block_number == 1);
+  CHECK(update.get()->block_number == 2);
+  CHECK(c.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout);
+  CHECK(f.orderer.pending() == 1);
+  f.orderer.Stop();  // c was never cut: it is answered kUnavailable, not put in a block
+  CHECK(c.get().status().code() == Code::kUnavailable);
+  std::lock_guard lock(f.sink.mutex);
+  REQUIRE(f.sink.blocks.size() == 2);
+  CHECK(EnvelopesOf(f.sink.blocks[0]) == std::vector<std::string>{"a"});
+  CHECK(EnvelopesOf(f.sink.blocks[1]) == std::vector<std::string>{"config"});
+}
+
+TEST_CASE("orderer: consecutive isolated submissions each get their own block") {
+  Fixture f({"demo", 1000, 1 << 20, kMinuteMs, 100});
+  auto first = f.orderer.Submit("config1", "cfg1", /*isolated=*/true);
+  auto second = f.orderer.Submit("config2", "cfg2", /*isolated=*/true);
+  REQUIRE(ReadyPromptly(first));
+  REQUIRE(ReadyPromptly(second));
+  CHECK(first.get()->block_number == 1);
+  CHECK(second.get()->block_number == 2);
+  std::lock_guard lock(f.sink.mutex);
+  REQUIRE(f.sink.blocks.size() == 2);
+  CHECK(EnvelopesOf(f.sink.blocks[0]) == std::vector<std::string>{"config1"});
+  CHECK(EnvelopesOf(f.sink.blocks[1]) == std::vector<std::string>{"config2"});
+}

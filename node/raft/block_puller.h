@@ -1,0 +1,58 @@
+// Keeps a chain current on a node that does not order it (a peer, a consenter that was removed,
+// or a consenter-to-be waiting for the config update that adds it): follows the Deliver stream
+// of one of the chain's consenters and commits every block it receives, exactly as the
+// consenters committed it (the commit hash must match, or pulling stops with an error: the
+// chains diverged). On a stream failure it moves to the next consenter after a short pause.
+// The consenters come from the chain's current config, so a config update that moves them is
+// followed.
+//
+// Thread-safety: Start/Stop from one thread; the puller runs on its own thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "node/chain/chain.h"
+
+namespace milk::node {
+
+struct BlockPullerOptions {
+  // Pause before trying the next consenter after a failed or ended stream: short enough to
+  // follow a leader change promptly, long enough not to spin on a chain whose consenters are all
+  // down.
+  int64_t retry_ms = 200;
+  // This node's own endpoint, never pulled from (empty = none).
+  std::string self_endpoint;
+};
+
+class BlockPuller {
+ public:
+  BlockPuller(std::shared_ptr<Chain> chain, std::shared_ptr<grpc::ChannelCredentials> credentials,
+              BlockPullerOptions options = {});
+  ~BlockPuller();  // Stops.
+  void Start();
+  // Cancels the open stream and joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  void Loop();
+  // Follows one consenter until the stream ends or fails; returns why it ended.
+  Status Follow(const std::string& endpoint);
+
+  const std::shared_ptr<Chain> chain_;
+  const std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  const BlockPullerOptions options_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;                         // guarded by mutex_
+  std::shared_ptr<grpc::ClientContext> context_;  // the open stream; guarded by mutex_
+  std::thread thread_;
+};
+
+}  // namespace milk::node
