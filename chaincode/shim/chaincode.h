@@ -19,6 +19,14 @@ class Chaincode {
   // Called once, in the genesis block's config, with ChaincodeDefinition.init_args.
   virtual milkpb::Response Init(Stub& stub) = 0;
   virtual milkpb::Response Invoke(Stub& stub) = 0;
+  // A sequenced function (docs/chaincode.md, "Sequenced functions") is executed by every peer
+  // during validation, in block order, against the latest state, so it never fails with an MVCC
+  // conflict; the endorser only checks authority and preconditions. For hot keys (a market's
+  // price and inventory). Must not depend on anything but (state, creator, args, timestamp).
+  virtual bool IsSequenced(const std::string& function) const {
+    (void)function;
+    return false;
+  }
 };
 
 // Name -> chaincode. Filled at start-up, read-only afterwards (then thread-safe).

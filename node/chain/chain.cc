@@ -40,7 +40,7 @@ Chain::Chain(std::unique_ptr<BlockStore> store, std::unique_ptr<LedgerDb> db,
       db_(std::move(db)),
       genesis_config_(config),
       registry_(registry),
-      validator_(pool),
+      validator_(pool, registry),
       config_(std::move(config)) {}
 
 Chain::~Chain() { Close(); }
@@ -185,6 +185,7 @@ Result<milkpb::Block> Chain::CommitBlock(milkpb::Block block) {
   MILK_ASSIGN_OR_RETURN(ledger::ValidatedBlock validated, ValidateNext(block));
   block.mutable_metadata()->set_validation_codes(validated.codes);
   block.mutable_metadata()->set_commit_hash(validated.commit_hash);
+  *block.mutable_metadata()->mutable_sequenced() = validated.sequenced;
   auto stored = [&]() -> Status {
     MILK_ASSIGN_OR_RETURN(BlockLocation location, store_->Append(block.SerializeAsString()));
     return Apply(block, validated, location);

@@ -100,8 +100,15 @@ Result<milkpb::ProposalResponse> Endorse(const milkpb::SignedProposal& signed_pr
   MILK_ASSIGN_OR_RETURN(chaincode::SimulationResult result, Run(checked, chain));
   milkpb::ProposalResponsePayload payload;
   payload.set_proposal_hash(crypto::Sha256(signed_proposal.proposal()));
-  *payload.mutable_results() = std::move(result.rwset);
-  for (auto& event : result.events) *payload.add_events() = std::move(event);
+  const chaincode::Chaincode* code = chain.registry().Find(checked.proposal.chaincode());
+  if (code != nullptr && code->IsSequenced(checked.proposal.function())) {
+    // The simulation proved authority and preconditions; the real execution happens at
+    // validation against the latest state, so its reads, writes and events are not endorsed.
+    payload.set_sequenced(true);
+  } else {
+    *payload.mutable_results() = std::move(result.rwset);
+    for (auto& event : result.events) *payload.add_events() = std::move(event);
+  }
   *payload.mutable_response() = result.response;
   milkpb::ProposalResponse response;
   response.set_payload(payload.SerializeAsString());

@@ -112,6 +112,20 @@ TxCheck CheckTransaction(const std::string& envelope_bytes, const ChainConfigVie
   if (!EndorsementsSatisfy(tx, *chaincode, config, block_time_ms)) {
     return fail(milkpb::ENDORSEMENT_POLICY_FAILURE);
   }
+  if (payload.sequenced()) {
+    // Nothing but the call is endorsed: a payload that also carries reads, writes or events is
+    // malformed (they would be ignored, and ignoring endorsed data hides bugs).
+    if (payload.results().ns_rwset_size() != 0 || payload.events_size() != 0) {
+      return fail(milkpb::BAD_RWSET);
+    }
+    chaincode::TxContext call{proposal.chain_id(), proposal.tx_id(), creator.info,
+                              proposal.timestamp_ms(), proposal.chaincode(), proposal.function(),
+                              {}};
+    for (const std::string& arg : proposal.args()) call.args.push_back(arg);
+    check.sequenced = std::move(call);
+    check.code = milkpb::VALID;
+    return check;
+  }
   uint8_t shape = CheckRwsetShape(payload.results(), config);
   if (shape != milkpb::VALID) return fail(shape);
   check.rwset = std::move(*payload.mutable_results());

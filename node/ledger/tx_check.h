@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include <optional>
+
+#include "chaincode/shim/simulator.h"
 #include "milk/ledger.pb.h"
 #include "node/ledger/chain_config.h"
 
@@ -16,6 +19,9 @@ struct TxCheck {
   bool tx_id_proven = false;  // creator signature and txid derivation verified
   int64_t timestamp_ms = 0;
   milkpb::TxReadWriteSet rwset;
+  // A sequenced call (ProposalResponsePayload.sequenced): executed by the validator in block
+  // order; rwset is then empty.
+  std::optional<chaincode::TxContext> sequenced;
 };
 
 // block_time_ms: certificates must be valid at the block's timestamp (deterministic).

@@ -30,16 +30,14 @@ std::string CommitHashOf(const std::string& previous, uint64_t number, const std
 
 // The state as seen by transaction i of a block: committed state overlaid with the writes of
 // the valid transactions before it. nullopt version = deleted in this block.
-class BlockOverlay {
+class BlockOverlay final : public chaincode::StateReader {
  public:
   explicit BlockOverlay(chaincode::StateReader& state) : state_(state) {}
 
   // The current version of a key; nullopt when it does not exist. Read errors are fatal to the
   // node: the state is local and a failed read means the disk is failing.
   std::optional<Version> CurrentVersion(const std::string& ns, const std::string& key) {
-    auto it = updates_.find({ns, key});
-    if (it != updates_.end()) return it->second;
-    auto value = state_.Get(ns, key);
+    auto value = Get(ns, key);
     MILK_CHECK(value.ok());
     if (!value->has_value()) return std::nullopt;
     return (*value)->version;
@@ -51,35 +49,58 @@ class BlockOverlay {
                                                             const std::string& start,
                                                             const std::string& end,
                                                             const std::string* last) {
-    std::map<std::string, std::optional<Version>> merged;
-    Status s = state_.Scan(ns, start, end, [&](const std::string& key, const chaincode::VersionedValue& v) {
+    std::vector<std::pair<std::string, Version>> out;
+    Status s = Scan(ns, start, end, [&](const std::string& key, const chaincode::VersionedValue& v) {
       if (last != nullptr && key > *last) return false;
-      merged.emplace(key, v.version);
-      return merged.size() <= chaincode::kRangeResultsMax + 1;
+      out.emplace_back(key, v.version);
+      return out.size() <= chaincode::kRangeResultsMax + 1;
     });
     MILK_CHECK(s.ok());
-    for (auto it = updates_.lower_bound({ns, start}); it != updates_.end() && it->first.first == ns;
-         ++it) {
-      const std::string& key = it->first.second;
-      if (!end.empty() && key >= end) break;
-      if (last != nullptr && key > *last) break;
-      merged[key] = it->second;
-    }
-    std::vector<std::pair<std::string, Version>> out;
-    for (auto& [key, version] : merged) {
-      if (version.has_value()) out.emplace_back(key, *version);
-    }
     return out;
   }
 
   void Apply(const std::string& ns, const milkpb::KVWrite& write, Version version) {
     updates_[{ns, write.key()}] =
-        write.is_delete() ? std::nullopt : std::optional<Version>(version);
+        write.is_delete() ? std::nullopt
+                          : std::optional<chaincode::VersionedValue>({write.value(), version});
+  }
+
+  // StateReader: what a sequenced call executed at validation sees.
+  Result<std::optional<chaincode::VersionedValue>> Get(const std::string& ns,
+                                                       const std::string& key) override {
+    auto it = updates_.find({ns, key});
+    if (it != updates_.end()) return it->second;
+    return state_.Get(ns, key);
+  }
+  Status Scan(const std::string& ns, const std::string& start, const std::string& end,
+              const std::function<bool(const std::string&, const chaincode::VersionedValue&)>&
+                  visit) override {
+    // The committed range merged with this block's updates, in key order.
+    std::map<std::string, std::optional<chaincode::VersionedValue>> merged;
+    MILK_RETURN_IF_ERROR(state_.Scan(ns, start, end,
+                                     [&](const std::string& key, const chaincode::VersionedValue& v) {
+                                       merged.emplace(key, v);
+                                       return merged.size() <= chaincode::kRangeResultsMax + 1;
+                                     }));
+    for (auto it = updates_.lower_bound({ns, start}); it != updates_.end() && it->first.first == ns;
+         ++it) {
+      if (!end.empty() && it->first.second >= end) break;
+      merged[it->first.second] = it->second;
+    }
+    for (const auto& [key, value] : merged) {
+      if (value.has_value() && !visit(key, *value)) break;
+    }
+    return Status::Ok();
+  }
+  // Committed history only: this block's own writes are not history yet.
+  Result<std::vector<chaincode::HistoryEntry>> History(const std::string& ns,
+                                                       const std::string& key) override {
+    return state_.History(ns, key);
   }
 
  private:
   chaincode::StateReader& state_;
-  std::map<std::pair<std::string, std::string>, std::optional<Version>> updates_;
+  std::map<std::pair<std::string, std::string>, std::optional<chaincode::VersionedValue>> updates_;
 };
 
 bool ReadMatches(const milkpb::KVRead& read, const std::optional<Version>& current) {
@@ -172,6 +193,28 @@ ValidatedBlock Validator::ValidateConfigBlock(
   return out;
 }
 
+uint8_t Validator::ExecuteSequenced(const chaincode::TxContext& call, uint32_t tx_index,
+                                    chaincode::StateReader& overlay, TxCheck& check,
+                                    ValidatedBlock& out) const {
+  milkpb::SequencedOutcome* outcome = out.sequenced.Add();
+  outcome->set_tx_index(tx_index);
+  const chaincode::Chaincode* code = registry_.Find(call.chaincode);
+  if (code == nullptr || !code->IsSequenced(call.function)) {
+    // Endorsed as sequenced, but this node's chaincode does not declare the function so: a
+    // forged or stale payload. Nothing is executed.
+    outcome->mutable_response()->set_status(400);
+    outcome->mutable_response()->set_message("'" + call.chaincode + "." + call.function +
+                                             "' is not a sequenced function here");
+    return milkpb::INVALID_CHAINCODE;
+  }
+  chaincode::SimulationResult result = chaincode::Simulate(registry_, overlay, call);
+  *outcome->mutable_response() = result.response;
+  if (result.response.status() != 200) return milkpb::SEQUENCED_EXECUTION_FAILED;
+  for (auto& event : result.events) *outcome->add_events() = std::move(event);
+  check.rwset = std::move(result.rwset);  // its writes are applied like endorsed ones
+  return milkpb::VALID;
+}
+
 ValidatedBlock Validator::Validate(const milkpb::Block& block, const ChainConfigView& config,
                                    chaincode::StateReader& state,
                                    const std::function<bool(const std::string&)>& tx_id_committed,
@@ -200,7 +243,12 @@ ValidatedBlock Validator::Validate(const milkpb::Block& block, const ChainConfig
       if (duplicate) {
         code = milkpb::DUPLICATE_TXID;
       } else {
-        if (code == milkpb::VALID) code = CheckReads(check.rwset, overlay);
+        if (code == milkpb::VALID) {
+          code = check.sequenced.has_value()
+                     ? ExecuteSequenced(*check.sequenced, static_cast<uint32_t>(i), overlay,
+                                        check, out)
+                     : CheckReads(check.rwset, overlay);
+        }
         out.txs.emplace_back(check.tx_id, node::TxRecord{number, static_cast<uint32_t>(i), code});
       }
     }

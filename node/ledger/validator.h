@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chaincode/shim/chaincode.h"
+#include "chaincode/shim/simulator.h"
 #include "chaincode/shim/state.h"
 #include "crypto/status.h"
 #include "milk/ledger.pb.h"
@@ -18,6 +19,8 @@
 #include "node/storage/ledger_db.h"
 
 namespace milk::ledger {
+
+struct TxCheck;  // tx_check.h
 
 struct ValidatedBlock {
   std::string codes;                     // one TxValidationCode byte per envelope
@@ -30,6 +33,8 @@ struct ValidatedBlock {
   // change it makes. Null for every other block.
   std::shared_ptr<const ChainConfigView> new_config;
   MembershipChange change;
+  // What each sequenced transaction's execution answered, in order (BlockMetadata.sequenced).
+  google::protobuf::RepeatedPtrField<milkpb::SequencedOutcome> sequenced;
 };
 
 // Checks what makes a block a block of this chain: number, previous header hash, data hash, and
@@ -51,7 +56,9 @@ Result<ValidatedGenesis> ValidateGenesis(const milkpb::Block& genesis,
 // Thread-safety: Validate may be called by one thread at a time (it drives the pool).
 class Validator {
  public:
-  explicit Validator(ThreadPool& pool) : pool_(pool) {}
+  // registry: the chaincodes sequenced calls execute (ProposalResponsePayload.sequenced).
+  Validator(ThreadPool& pool, const chaincode::Registry& registry)
+      : pool_(pool), registry_(registry) {}
 
   // REQUIRES: block passed CheckBlockIntegrity against `config` (the config in force before the
   // block) and block number > 0. `state` is the committed state after the previous block;
@@ -67,7 +74,14 @@ class Validator {
                                      const std::function<bool(const std::string&)>& tx_id_committed,
                                      const std::string& previous_commit_hash) const;
 
+  // Runs a sequenced call against the state so far (committed + this block's earlier valid
+  // writes); VALID puts its writes in check.rwset. Records its outcome in out.sequenced.
+  uint8_t ExecuteSequenced(const chaincode::TxContext& call, uint32_t tx_index,
+                           chaincode::StateReader& overlay, TxCheck& check,
+                           ValidatedBlock& out) const;
+
   ThreadPool& pool_;
+  const chaincode::Registry& registry_;
 };
 
 }  // namespace milk::ledger

@@ -1,5 +1,7 @@
 #include "node/server/services.h"
 
+#include <map>
+
 #include "node/ledger/formats.h"
 #include "node/server/cluster_service.h"
 
@@ -102,8 +104,17 @@ class GatewayService final : public milkpb::Gateway::Service {
   static void CollectEvents(const milkpb::Block& block, const std::string& chaincode,
                             milkpb::ChaincodeEventsResponse& out) {
     const std::string& codes = block.metadata().validation_codes();
+    // Sequenced calls raise their events when executed at validation (BlockMetadata.sequenced).
+    std::map<uint32_t, const milkpb::SequencedOutcome*> sequenced;
+    for (const auto& outcome : block.metadata().sequenced()) sequenced[outcome.tx_index()] = &outcome;
     for (int i = 0; i < block.data().envelopes_size(); ++i) {
       if (static_cast<size_t>(i) >= codes.size() || codes[i] != milkpb::VALID) continue;
+      if (auto it = sequenced.find(static_cast<uint32_t>(i)); it != sequenced.end()) {
+        for (const auto& event : it->second->events()) {
+          if (chaincode.empty() || event.chaincode() == chaincode) *out.add_events() = event;
+        }
+        continue;
+      }
       milkpb::Envelope envelope;
       milkpb::Transaction tx;
       milkpb::ProposalResponsePayload payload;
@@ -117,6 +128,7 @@ class GatewayService final : public milkpb::Gateway::Service {
         if (chaincode.empty() || event.chaincode() == chaincode) *out.add_events() = event;
       }
     }
+
   }
 
   Node& node_;

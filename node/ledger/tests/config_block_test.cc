@@ -35,7 +35,7 @@ milkpb::Block BlockOf(const std::vector<std::string>& envelopes, uint64_t number
 }
 
 struct ValidatorFixture {
-  ValidatorFixture() : world(1, 3), pool(1), validator(pool) {}
+  ValidatorFixture() : world(1, 3), pool(1), validator(pool, registry) {}
 
   ValidatedBlock Validate(const milkpb::Block& block, bool all_committed = false) {
     auto committed = [all_committed](const std::string&) { return all_committed; };
@@ -51,6 +51,7 @@ struct ValidatorFixture {
 
   ConfigWorld world;
   ThreadPool pool;
+  chaincode::Registry registry;  // no chaincode: config blocks run none
   Validator validator;
   chaincode::MemoryState state;
 };
