@@ -112,9 +112,11 @@ class Node {
   // leads or a bound of a few election timeouts passes. Defined in node_roles.cc.
   Result<milkpb::TransferLeadershipResponse> TransferLeadership(
       const milkpb::TransferLeadershipRequest& request);
+  // with_sequenced_response: also the response of a sequenced call (reads its block).
   Result<milkpb::CommitStatusResponse> CommitStatus(const std::string& chain_id,
                                                     const std::string& tx_id, bool wait,
-                                                    int64_t timeout_ms);
+                                                    int64_t timeout_ms,
+                                                    bool with_sequenced_response = false);
   // Test-only: replaces (or, with heal, clears) the chain's fault rules (node/raft/fault_hook.h).
   // kFailedPrecondition unless options.fault_injection; kNotFound for an unknown chain;
   // kInvalidArgument for a raft id that is not another consenter of the chain, or heal mixed

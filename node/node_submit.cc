@@ -184,7 +184,8 @@ Result<milkpb::ClusterStatusResponse> Node::ClusterStatus(const std::string& cha
 
 Result<milkpb::CommitStatusResponse> Node::CommitStatus(const std::string& chain_id,
                                                         const std::string& tx_id, bool wait,
-                                                        int64_t timeout_ms) {
+                                                        int64_t timeout_ms,
+                                                        bool with_sequenced_response) {
   MILK_ASSIGN_OR_RETURN(auto chain, GetChain(chain_id));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (true) {
@@ -195,6 +196,13 @@ Result<milkpb::CommitStatusResponse> Node::CommitStatus(const std::string& chain
       response.set_code(static_cast<milkpb::TxValidationCode>(record->validation_code));
       response.set_block_number(record->block_number);
       response.set_tx_index(record->tx_index);
+      if (!with_sequenced_response) return response;
+      MILK_ASSIGN_OR_RETURN(milkpb::Block block, chain->GetBlock(record->block_number));
+      for (const milkpb::SequencedOutcome& outcome : block.metadata().sequenced()) {
+        if (outcome.tx_index() == record->tx_index) {
+          *response.mutable_sequenced_response() = outcome.response();
+        }
+      }
       return response;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -73,7 +73,7 @@ class GatewayService final : public milkpb::Gateway::Service {
           std::chrono::duration_cast<std::chrono::milliseconds>(left).count(), 0, 600000);
     }
     auto result = node_.CommitStatus(request->chain_id(), request->tx_id(), request->wait(),
-                                     timeout_ms);
+                                     timeout_ms, request->sequenced_response());
     if (result.ok()) *response = std::move(result).value();
     return rpc_.Done("CommitStatus", result.status());
   }

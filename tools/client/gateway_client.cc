@@ -141,11 +141,13 @@ Result<milkpb::SubmitResponse> GatewayClient::Submit(const std::string& chain_id
 
 Result<milkpb::CommitStatusResponse> GatewayClient::CommitStatus(const std::string& chain_id,
                                                                  const std::string& tx_id,
-                                                                 bool wait) const {
+                                                                 bool wait,
+                                                                 bool sequenced_response) const {
   milkpb::CommitStatusRequest request;
   request.set_chain_id(chain_id);
   request.set_tx_id(tx_id);
   request.set_wait(wait);
+  request.set_sequenced_response(sequenced_response);
   milkpb::CommitStatusResponse response;
   MILK_RETURN_IF_ERROR(
       UnaryCall(gateway_.get(), &milkpb::Gateway::Stub::CommitStatus, request, &response));

@@ -69,8 +69,10 @@ class GatewayClient {
   Result<milkpb::SubmitResponse> Submit(const std::string& chain_id,
                                         const milkpb::Envelope& envelope) const;
   // wait: block until the transaction commits, bounded by the deadline.
+  // sequenced_response: also the response of a sequenced call (CommitStatusRequest).
   Result<milkpb::CommitStatusResponse> CommitStatus(const std::string& chain_id,
-                                                    const std::string& tx_id, bool wait) const;
+                                                    const std::string& tx_id, bool wait,
+                                                    bool sequenced_response = false) const;
   // Streams chaincode events from start_block on, with no deadline, until the callback
   // returns false or the server ends the stream.
   Status ChaincodeEvents(const std::string& chain_id, const std::string& chaincode,

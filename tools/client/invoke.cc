@@ -56,8 +56,11 @@ Result<InvokeResult> Invoke(const Signer& signer,
     return Internal(submitter.endpoint() + " acknowledged transaction " + submitted->tx_id() +
                     " when " + built.tx_id + " was submitted");
   }
+  milkpb::ProposalResponsePayload endorsed;
+  const bool sequenced =
+      endorsed.ParseFromString(responses.front().payload()) && endorsed.sequenced();
   Result<milkpb::CommitStatusResponse> committed =
-      submitter.CommitStatus(chain_id, built.tx_id, /*wait=*/true);
+      submitter.CommitStatus(chain_id, built.tx_id, /*wait=*/true, sequenced);
   if (!committed.ok()) {
     return WithEndpoint(committed.status(), submitter.endpoint())
         .WithContext("transaction " + built.tx_id + " was ordered in block " +
@@ -69,6 +72,7 @@ Result<InvokeResult> Invoke(const Signer& signer,
   result.block_number = committed->block_number();
   result.tx_index = committed->tx_index();
   result.code = committed->code();
+  if (sequenced) result.sequenced_response = committed->sequenced_response();
   return result;
 }
 

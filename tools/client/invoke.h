@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct InvokeResult {
   uint64_t block_number = 0;
   uint32_t tx_index = 0;
   milkpb::TxValidationCode code = milkpb::NOT_VALIDATED;  // VALID = committed with its writes
+  // A sequenced call (docs/chaincode.md): what its execution at commit answered (the endorser's
+  // answer was only a preview). Unset for other calls.
+  std::optional<milkpb::Response> sequenced_response;
 };
 
 // Endorses on all endorsers in parallel (one thread each), builds the envelope (BuildEnvelope's

@@ -29,18 +29,31 @@ void RunInvoke(const CliContext& ctx, const ChaincodeArgs& a) {
                               a.function, a.args, ctx.clock.NowMs()));
   const std::string code = ledger::ValidationCodeName(result.code);
   if (ctx.options.json) {
-    PrintJson(ctx.out, {{"tx_id", result.tx_id},
-                        {"block", result.block_number},
-                        {"tx_index", result.tx_index},
-                        {"validation_code", code}});
+    Json out = {{"tx_id", result.tx_id},
+                {"block", result.block_number},
+                {"tx_index", result.tx_index},
+                {"validation_code", code}};
+    if (result.sequenced_response.has_value()) {
+      out["result"] = {{"status", result.sequenced_response->status()},
+                       {"message", result.sequenced_response->message()},
+                       {"payload", result.sequenced_response->payload()}};
+    }
+    PrintJson(ctx.out, out);
   } else {
     ctx.out << "tx_id: " << result.tx_id << "\n"
             << "block: " << result.block_number << "\n"
             << "code:  " << code << "\n";
+    // A sequenced call's real answer comes from its execution at commit (docs/chaincode.md).
+    if (result.sequenced_response.has_value()) {
+      const milkpb::Response& r = *result.sequenced_response;
+      ctx.out << "result: " << (r.status() == 200 ? r.payload() : r.message()) << "\n";
+    }
   }
   if (result.code != milkpb::VALID) {
+    std::string why;
+    if (result.sequenced_response.has_value()) why = ": " + result.sequenced_response->message();
     ctx.Fail(Aborted("transaction " + result.tx_id + " committed in block " +
-                     std::to_string(result.block_number) + " as " + code));
+                     std::to_string(result.block_number) + " as " + code + why));
   }
 }
 
