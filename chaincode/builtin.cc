@@ -3,6 +3,10 @@
 #include <memory>
 
 #include "chaincode/alliance/alliance.h"
+#include "chaincode/brandtoken/brandtoken.h"
+#include "chaincode/lzm/lzm.h"
+#include "chaincode/mlk/mlk.h"
+#include "chaincode/pack/pack.h"
 #include "chaincode/token/token.h"
 
 namespace milk::chaincode {
@@ -10,6 +14,10 @@ namespace milk::chaincode {
 void RegisterBuiltinChaincodes(Registry& registry) {
   registry.Register(kTokenChaincodeName, std::make_shared<TokenChaincode>());
   registry.Register(kAllianceChaincodeName, std::make_shared<AllianceChaincode>());
+  registry.Register(kBrandTokenChaincodeName, std::make_shared<BrandTokenChaincode>());
+  registry.Register(kMlkChaincodeName, std::make_shared<MlkChaincode>());
+  registry.Register(kLzmChaincodeName, std::make_shared<LzmChaincode>());
+  registry.Register(kPackChaincodeName, std::make_shared<PackChaincode>());
 }
 
 }  // namespace milk::chaincode

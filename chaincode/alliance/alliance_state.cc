@@ -242,16 +242,7 @@ Result<milkpb::Response> InitParams(Stub& stub) {
   return Success();
 }
 
-milkpb::Response FromStatus(const Status& status) {
-  switch (status.code()) {
-    case Code::kInvalidArgument: return BadRequest(status.message());
-    case Code::kPermissionDenied: return Forbidden(status.message());
-    case Code::kNotFound: return Error(404, status.message());
-    case Code::kAlreadyExists: return Error(409, status.message());
-    case Code::kFailedPrecondition: return Error(412, status.message());
-    default: return Error(500, status.ToString());
-  }
-}
+milkpb::Response FromStatus(const Status& status) { return ResponseFromStatus(status); }
 
 }  // namespace milk::chaincode::alliance
 

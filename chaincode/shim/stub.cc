@@ -77,4 +77,15 @@ milkpb::Response Error(int32_t status, std::string message) {
   return response;
 }
 
+milkpb::Response ResponseFromStatus(const Status& status) {
+  switch (status.code()) {
+    case Code::kInvalidArgument: return BadRequest(status.message());
+    case Code::kPermissionDenied: return Forbidden(status.message());
+    case Code::kNotFound: return Error(404, status.message());
+    case Code::kAlreadyExists: return Error(409, status.message());
+    case Code::kFailedPrecondition: return Error(412, status.message());
+    default: return Error(500, status.ToString());
+  }
+}
+
 }  // namespace milk::chaincode

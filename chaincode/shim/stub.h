@@ -93,5 +93,9 @@ milkpb::Response Success(std::string payload = "");
 milkpb::Response Error(int32_t status, std::string message);
 inline milkpb::Response BadRequest(std::string message) { return Error(400, std::move(message)); }
 inline milkpb::Response Forbidden(std::string message) { return Error(403, std::move(message)); }
+// The MiL.k chaincodes' mapping of a Status to a response: kInvalidArgument 400,
+// kPermissionDenied 403, kNotFound 404, kAlreadyExists 409 (idempotency mismatch, taken),
+// kFailedPrecondition 412 (locked, gated, expired, overdraft), anything else 500.
+milkpb::Response ResponseFromStatus(const Status& status);
 
 }  // namespace milk::chaincode

@@ -1,0 +1,118 @@
+// Moves between holders: transfer, burn, release of matured lots and the exchange gateway.
+#include "chaincode/mlk/mlk.h"
+#include "chaincode/mlk/mlk_functions.h"
+#include "chaincode/shim/text.h"
+
+namespace milk::chaincode::mlk {
+namespace {
+
+// The gateway account moves only through deposit and withdraw, so its balance always equals what
+// was withdrawn to the external exchange minus what came back (plus what TICA funded it with).
+Status RefuseGateway(const Json& params, const std::string& address, const std::string& what) {
+  if (address == params["gateway_account"].get<std::string>()) {
+    return InvalidArgument("the gateway account " + address + " moves only by deposit and " +
+                           "withdraw, not by " + what);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<milkpb::Response> Transfer(Stub& stub, const Args& args) {
+  MILK_ASSIGN_OR_RETURN(Json params, Params(stub));
+  if (args.size() != 2) return BadRequest("usage: transfer <to_address> <amount>");
+  const std::string from = CallerAddress(stub);
+  const std::string& to = args[0];
+  MILK_RETURN_IF_ERROR(CheckAddress(to));
+  MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[1]));
+  if (to == from) return BadRequest("cannot transfer to yourself: to is the caller's address");
+  MILK_RETURN_IF_ERROR(RefuseGateway(params, from, "transfer"));
+  MILK_RETURN_IF_ERROR(RefuseGateway(params, to, "transfer (use withdraw)"));
+  MILK_RETURN_IF_ERROR(ReleaseMatured(stub, from).status());
+  MILK_RETURN_IF_ERROR(Move(stub, from, to, amount));
+  const std::string event =
+      Json{{"from", from}, {"to", to}, {"amount", FormatAmount(amount)}}.dump();
+  MILK_RETURN_IF_ERROR(stub.SetEvent("transfer", event));
+  return Success(event);
+}
+
+Result<milkpb::Response> Burn(Stub& stub, const Args& args) {
+  MILK_ASSIGN_OR_RETURN(Json params, Params(stub));
+  if (args.size() != 1) return BadRequest("usage: burn <amount>");
+  const std::string from = CallerAddress(stub);
+  MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[0]));
+  MILK_RETURN_IF_ERROR(RefuseGateway(params, from, "burn"));
+  MILK_RETURN_IF_ERROR(ReleaseMatured(stub, from).status());
+  MILK_ASSIGN_OR_RETURN(Amount balance, LoadAmount(stub, "balance", {from}));
+  if (balance < amount) {
+    return FailedPrecondition("insufficient unlocked balance to burn: " + from + " has " +
+                              FormatAmount(balance) + ", burns " + FormatAmount(amount));
+  }
+  MILK_RETURN_IF_ERROR(SaveAmount(stub, "balance", {from}, balance - amount));
+  MILK_ASSIGN_OR_RETURN(Amount burned, LoadAmount(stub, "burned", {}));
+  MILK_ASSIGN_OR_RETURN(Amount burned_by, LoadAmount(stub, "burned_by", {from}));
+  // Burned amounts came out of the fixed supply, so neither sum can overflow.
+  MILK_RETURN_IF_ERROR(SaveAmount(stub, "burned", {}, burned + amount));
+  MILK_RETURN_IF_ERROR(SaveAmount(stub, "burned_by", {from}, burned_by + amount));
+  const std::string event = Json{{"from", from},
+                                 {"amount", FormatAmount(amount)},
+                                 {"burned_by_address", FormatAmount(burned_by + amount)}}
+                                .dump();
+  MILK_RETURN_IF_ERROR(stub.SetEvent("burn", event));
+  return Success(event);
+}
+
+Result<milkpb::Response> Release(Stub& stub, const Args& args) {
+  MILK_RETURN_IF_ERROR(Params(stub).status());
+  if (!args.empty()) return BadRequest("usage: release");
+  const std::string address = CallerAddress(stub);
+  MILK_ASSIGN_OR_RETURN(Amount released, ReleaseMatured(stub, address));
+  const std::string result =
+      Json{{"address", address}, {"released", FormatAmount(released)}}.dump();
+  if (released > 0) MILK_RETURN_IF_ERROR(stub.SetEvent("release", result));
+  return Success(result);
+}
+
+Result<milkpb::Response> Deposit(Stub& stub, const Args& args) {
+  MILK_ASSIGN_OR_RETURN(Json params, Params(stub));
+  MILK_RETURN_IF_ERROR(RequireOperatorAdmin(stub, params));
+  if (args.size() != 3) return BadRequest("usage: deposit <to_address> <amount> <external_ref>");
+  const std::string &to = args[0], &ref = args[2];
+  MILK_RETURN_IF_ERROR(CheckAddress(to));
+  MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[1]));
+  MILK_RETURN_IF_ERROR(CheckName("external_ref", ref));
+  const std::string gateway = params["gateway_account"].get<std::string>();
+  if (to == gateway) return BadRequest("cannot deposit to the gateway account itself");
+  const Json request = {{"function", "deposit"}, {"args", args}};
+  MILK_ASSIGN_OR_RETURN(std::optional<std::string> first, FindRequest(stub, "ext:" + ref, request));
+  if (first.has_value()) return Success(*first);
+  MILK_RETURN_IF_ERROR(Move(stub, gateway, to, amount));
+  const std::string result =
+      Json{{"to", to}, {"amount", FormatAmount(amount)}, {"external_ref", ref}}.dump();
+  MILK_RETURN_IF_ERROR(RecordRequest(stub, "ext:" + ref, request, result));
+  MILK_RETURN_IF_ERROR(stub.SetEvent("deposit", result));
+  return Success(result);
+}
+
+Result<milkpb::Response> Withdraw(Stub& stub, const Args& args) {
+  MILK_ASSIGN_OR_RETURN(Json params, Params(stub));
+  if (args.size() != 2) return BadRequest("usage: withdraw <amount> <external_ref>");
+  const std::string from = CallerAddress(stub);
+  MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[0]));
+  const std::string& ref = args[1];
+  MILK_RETURN_IF_ERROR(CheckName("external_ref", ref));
+  const std::string gateway = params["gateway_account"].get<std::string>();
+  MILK_RETURN_IF_ERROR(RefuseGateway(params, from, "withdraw"));
+  const Json request = {{"function", "withdraw"}, {"from", from}, {"args", args}};
+  MILK_ASSIGN_OR_RETURN(std::optional<std::string> first, FindRequest(stub, "ext:" + ref, request));
+  if (first.has_value()) return Success(*first);
+  MILK_RETURN_IF_ERROR(ReleaseMatured(stub, from).status());
+  MILK_RETURN_IF_ERROR(Move(stub, from, gateway, amount));
+  const std::string result =
+      Json{{"from", from}, {"amount", FormatAmount(amount)}, {"external_ref", ref}}.dump();
+  MILK_RETURN_IF_ERROR(RecordRequest(stub, "ext:" + ref, request, result));
+  MILK_RETURN_IF_ERROR(stub.SetEvent("withdraw", result));
+  return Success(result);
+}
+
+}  // namespace milk::chaincode::mlk

@@ -1,0 +1,26 @@
+// Private to chaincode/pack. Shares the small state and argument helpers of chaincode/lzm.
+#pragma once
+
+#include <string>
+
+#include "chaincode/lzm/lzm_internal.h"
+
+namespace milk::chaincode::pack {
+
+using lzm::Json;
+
+struct Config {
+  std::string operator_org;
+  std::string mlk_chaincode;  // empty: no MLK movement
+  std::string lzm_chaincode;
+};
+
+Result<Config> ParseConfig(const std::string& text);
+Result<Config> LoadConfig(Stub& stub);
+
+Result<milkpb::Response> Stake(Stub& stub, const Config& config);
+Result<milkpb::Response> Unstake(Stub& stub, const Config& config);
+// confirm_reward and confirm_mlk: 200 when the pending record matches args exactly.
+Result<milkpb::Response> Confirm(Stub& stub, const std::string& type);
+
+}  // namespace milk::chaincode::pack
