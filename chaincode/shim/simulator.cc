@@ -27,6 +27,7 @@ struct Call {
   const std::vector<std::string>& args;
   int depth = 0;
   bool init = false;
+  const std::string* caller = nullptr;  // the chaincode whose InvokeChaincode made this call
 };
 
 milkpb::Response RunChaincode(TxShared& tx, const Call& call);
@@ -95,6 +96,10 @@ class SimulatorStub final : public Stub {
   int64_t GetTxTimestamp() const override { return tx_.context.timestamp_ms; }
   const std::string& GetFunction() const override { return call_.function; }
   const std::vector<std::string>& GetArgs() const override { return call_.args; }
+  const std::string& GetCallingChaincode() const override {
+    static const std::string kNone;
+    return call_.caller == nullptr ? kNone : *call_.caller;
+  }
 
   Status SetEvent(const std::string& name, std::string payload) override;
 
@@ -106,7 +111,7 @@ class SimulatorStub final : public Stub {
           std::to_string(kInvokeDepthMax) + ")"));
       return Error(413, breach.message());
     }
-    Call child{chaincode, function, args, call_.depth + 1, false};
+    Call child{chaincode, function, args, call_.depth + 1, false, &call_.chaincode};
     tx_.recorder.BeginNested();
     milkpb::Response response = RunChaincode(tx_, child);
     tx_.recorder.EndNested(response.status() == 200);

@@ -64,6 +64,11 @@ class Stub {
   virtual int64_t GetTxTimestamp() const = 0;  // the proposal's timestamp, Unix ms
   virtual const std::string& GetFunction() const = 0;
   virtual const std::vector<std::string>& GetArgs() const = 0;  // arguments after the function
+  // The chaincode whose InvokeChaincode started this call; empty for the transaction's own
+  // call. The creator stays the transaction's signer through nested calls, so this is how a
+  // chaincode authorises a move on another's behalf (the exchange paying a seller from TICA's
+  // liquidity account in mlk, pack locking a wallet's MLK).
+  virtual const std::string& GetCallingChaincode() const = 0;
 
   // name: non-empty valid UTF-8 (kInvalidArgument); payload: any bytes. Recorded with the tx id
   // and this chaincode's name, in call order; dropped if the transaction does not answer 200.

@@ -49,6 +49,30 @@ TEST_CASE("InvokeChaincode runs the callee under its own namespace, same tx", "[
   CHECK(result.events[0].tx_id() == "tx-caller-f");
 }
 
+TEST_CASE("A callee learns which chaincode called it, the top call none", "[invoke]") {
+  Registry registry;
+  MemoryState state;
+  std::vector<std::string> seen;
+  RegisterLambda(registry, "inner", [&](Stub& stub) {
+    seen.push_back("inner<-" + stub.GetCallingChaincode());
+    return Success();
+  });
+  RegisterLambda(registry, "middle", [&](Stub& stub) {
+    seen.push_back("middle<-" + stub.GetCallingChaincode());
+    return stub.InvokeChaincode("inner", "f", {});
+  });
+  RegisterLambda(registry, "outer", [&](Stub& stub) {
+    seen.push_back("outer<-" + stub.GetCallingChaincode());
+    milkpb::Response r = stub.InvokeChaincode("middle", "f", {});
+    // Back in the caller: still its own (empty) caller.
+    seen.push_back("outer<-" + stub.GetCallingChaincode());
+    return r;
+  });
+  SimulationResult result = Simulate(registry, state, Context("outer", "f"));
+  REQUIRE(result.response.status() == 200);
+  CHECK(seen == std::vector<std::string>{"outer<-", "middle<-outer", "inner<-middle", "outer<-"});
+}
+
 TEST_CASE("A failed callee's writes and events are undone, its reads kept", "[invoke]") {
   Registry registry;
   MemoryState state;
