@@ -17,7 +17,8 @@ uint8_t CodeForIdentity(IdentityProblem problem) {
   }
 }
 
-// Namespaces strictly sorted, each a chaincode of this chain; writes strictly sorted by key.
+}  // namespace
+
 uint8_t CheckRwsetShape(const milkpb::TxReadWriteSet& rwset, const ChainConfigView& config) {
   const std::string* previous_ns = nullptr;
   for (const milkpb::NsReadWriteSet& ns : rwset.ns_rwset()) {
@@ -34,6 +35,8 @@ uint8_t CheckRwsetShape(const milkpb::TxReadWriteSet& rwset, const ChainConfigVi
   }
   return milkpb::VALID;
 }
+
+namespace {
 
 // Endorsements: each a PEER of a chain org, valid at block time, signature over the payload;
 // the valid ones must satisfy the chaincode's policy.

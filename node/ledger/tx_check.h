@@ -24,6 +24,10 @@ struct TxCheck {
   std::optional<chaincode::TxContext> sequenced;
 };
 
+// Namespaces strictly sorted, each a chaincode of this chain; keys non-empty and within bounds,
+// writes strictly sorted by key. VALID, BAD_RWSET or ILLEGAL_WRITESET.
+uint8_t CheckRwsetShape(const milkpb::TxReadWriteSet& rwset, const ChainConfigView& config);
+
 // block_time_ms: certificates must be valid at the block's timestamp (deterministic).
 TxCheck CheckTransaction(const std::string& envelope_bytes, const ChainConfigView& config,
                          int64_t block_time_ms);

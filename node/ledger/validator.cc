@@ -194,6 +194,7 @@ ValidatedBlock Validator::ValidateConfigBlock(
 }
 
 uint8_t Validator::ExecuteSequenced(const chaincode::TxContext& call, uint32_t tx_index,
+                                    const ChainConfigView& config,
                                     chaincode::StateReader& overlay, TxCheck& check,
                                     ValidatedBlock& out) const {
   milkpb::SequencedOutcome* outcome = out.sequenced.Add();
@@ -210,6 +211,10 @@ uint8_t Validator::ExecuteSequenced(const chaincode::TxContext& call, uint32_t t
   chaincode::SimulationResult result = chaincode::Simulate(registry_, overlay, call);
   *outcome->mutable_response() = result.response;
   if (result.response.status() != 200) return milkpb::SEQUENCED_EXECUTION_FAILED;
+  // Nested calls may reach chaincodes the node has but this chain does not define: their writes
+  // are refused exactly as an endorsed transaction's would be.
+  const uint8_t shape = CheckRwsetShape(result.rwset, config);
+  if (shape != milkpb::VALID) return shape;
   for (auto& event : result.events) *outcome->add_events() = std::move(event);
   check.rwset = std::move(result.rwset);  // its writes are applied like endorsed ones
   return milkpb::VALID;
@@ -245,8 +250,8 @@ ValidatedBlock Validator::Validate(const milkpb::Block& block, const ChainConfig
       } else {
         if (code == milkpb::VALID) {
           code = check.sequenced.has_value()
-                     ? ExecuteSequenced(*check.sequenced, static_cast<uint32_t>(i), overlay,
-                                        check, out)
+                     ? ExecuteSequenced(*check.sequenced, static_cast<uint32_t>(i), config,
+                                        overlay, check, out)
                      : CheckReads(check.rwset, overlay);
         }
         out.txs.emplace_back(check.tx_id, node::TxRecord{number, static_cast<uint32_t>(i), code});

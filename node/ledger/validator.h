@@ -77,8 +77,8 @@ class Validator {
   // Runs a sequenced call against the state so far (committed + this block's earlier valid
   // writes); VALID puts its writes in check.rwset. Records its outcome in out.sequenced.
   uint8_t ExecuteSequenced(const chaincode::TxContext& call, uint32_t tx_index,
-                           chaincode::StateReader& overlay, TxCheck& check,
-                           ValidatedBlock& out) const;
+                           const ChainConfigView& config, chaincode::StateReader& overlay,
+                           TxCheck& check, ValidatedBlock& out) const;
 
   ThreadPool& pool_;
   const chaincode::Registry& registry_;

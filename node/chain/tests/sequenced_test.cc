@@ -31,6 +31,7 @@ class CounterChaincode final : public chaincode::Chaincode {
     const int64_t value = std::stoll(**stored);
     const std::string& fn = stub.GetFunction();
     if (fn == "get") return chaincode::Success(**stored);
+    if (fn == "poke") return stub.InvokeChaincode("outsider", "write", {});
     if (stub.GetArgs().size() != 1) return chaincode::BadRequest("one argument: N");
     const int64_t n = std::stoll(stub.GetArgs()[0]);
     int64_t next = value;
@@ -46,7 +47,17 @@ class CounterChaincode final : public chaincode::Chaincode {
     return s.ok() ? chaincode::Success(std::to_string(next)) : chaincode::Error(500, s.ToString());
   }
   bool IsSequenced(const std::string& function) const override {
-    return function == "add" || function == "take";
+    return function == "add" || function == "take" || function == "poke";
+  }
+};
+
+// Installed on the node but not defined on the chain.
+class OutsiderChaincode final : public chaincode::Chaincode {
+ public:
+  milkpb::Response Init(chaincode::Stub&) override { return chaincode::Success(); }
+  milkpb::Response Invoke(chaincode::Stub& stub) override {
+    Status s = stub.PutState("x", "1");
+    return s.ok() ? chaincode::Success() : chaincode::Error(500, s.ToString());
   }
 };
 
@@ -74,6 +85,7 @@ struct Fixture {
   Fixture() {
     chaincode::RegisterBuiltinChaincodes(registry);
     registry.Register("counter", std::make_shared<CounterChaincode>());
+    registry.Register("outsider", std::make_shared<OutsiderChaincode>());
     milkpb::ChaincodeDefinition* cc = net.config.add_chaincodes();
     cc->set_name("counter");
     cc->set_version(1);
@@ -231,4 +243,15 @@ TEST_CASE("sequenced: a payload claiming sequenced for an unsequenced function i
     CHECK(static_cast<uint8_t>(block.metadata().validation_codes()[0]) == milkpb::BAD_RWSET);
     CHECK(f.Value() == "0");
   }
+}
+
+TEST_CASE("sequenced: writes to a chaincode the chain does not define are refused") {
+  Fixture f;
+  auto proposal = f.net.Proposal(f.net.client.identity, f.net.client.key, "poke", {},
+                                 TestNetwork::kNowMs, "counter");
+  const milkpb::Block block = f.Commit(
+      *f.peer->chain,
+      {TestNetwork::EnvelopeFor(proposal, f.EndorseCall(proposal), f.net.client.key)});
+  CHECK(static_cast<uint8_t>(block.metadata().validation_codes()[0]) == milkpb::ILLEGAL_WRITESET);
+  CHECK(f.Value() == "0");
 }
