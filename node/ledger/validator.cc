@@ -37,7 +37,12 @@ class BlockOverlay final : public chaincode::StateReader {
   // The current version of a key; nullopt when it does not exist. Read errors are fatal to the
   // node: the state is local and a failed read means the disk is failing.
   std::optional<Version> CurrentVersion(const std::string& ns, const std::string& key) {
-    auto value = Get(ns, key);
+    auto it = updates_.find({ns, key});
+    if (it != updates_.end()) {
+      if (!it->second.has_value()) return std::nullopt;
+      return it->second->version;
+    }
+    auto value = state_.Get(ns, key);
     MILK_CHECK(value.ok());
     if (!value->has_value()) return std::nullopt;
     return (*value)->version;
@@ -59,17 +64,18 @@ class BlockOverlay final : public chaincode::StateReader {
     return out;
   }
 
+  // REQUIRES: write outlives the overlay (it points at the value instead of copying it: the
+  // validator applies every write of every block, and only sequenced calls read values back).
   void Apply(const std::string& ns, const milkpb::KVWrite& write, Version version) {
     updates_[{ns, write.key()}] =
-        write.is_delete() ? std::nullopt
-                          : std::optional<chaincode::VersionedValue>({write.value(), version});
+        write.is_delete() ? std::nullopt : std::optional<Update>(Update{&write.value(), version});
   }
 
   // StateReader: what a sequenced call executed at validation sees.
   Result<std::optional<chaincode::VersionedValue>> Get(const std::string& ns,
                                                        const std::string& key) override {
     auto it = updates_.find({ns, key});
-    if (it != updates_.end()) return it->second;
+    if (it != updates_.end()) return ValueOf(it->second);
     return state_.Get(ns, key);
   }
   Status Scan(const std::string& ns, const std::string& start, const std::string& end,
@@ -85,7 +91,7 @@ class BlockOverlay final : public chaincode::StateReader {
     for (auto it = updates_.lower_bound({ns, start}); it != updates_.end() && it->first.first == ns;
          ++it) {
       if (!end.empty() && it->first.second >= end) break;
-      merged[it->first.second] = it->second;
+      merged[it->first.second] = ValueOf(it->second);
     }
     for (const auto& [key, value] : merged) {
       if (value.has_value() && !visit(key, *value)) break;
@@ -99,8 +105,17 @@ class BlockOverlay final : public chaincode::StateReader {
   }
 
  private:
+  struct Update {
+    const std::string* value;  // in the writing transaction's read/write set
+    Version version;
+  };
+  static std::optional<chaincode::VersionedValue> ValueOf(const std::optional<Update>& update) {
+    if (!update.has_value()) return std::nullopt;
+    return chaincode::VersionedValue{*update->value, update->version};
+  }
+
   chaincode::StateReader& state_;
-  std::map<std::pair<std::string, std::string>, std::optional<chaincode::VersionedValue>> updates_;
+  std::map<std::pair<std::string, std::string>, std::optional<Update>> updates_;  // nullopt: deleted
 };
 
 bool ReadMatches(const milkpb::KVRead& read, const std::optional<Version>& current) {
