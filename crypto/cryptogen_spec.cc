@@ -119,7 +119,7 @@ Result<MemberSpec> ParseMember(const std::string& org, size_t index, const YAML:
   Result<milkpb::Role> parsed = ParseRoleName(role.Scalar());
   if (!parsed.ok() || *parsed == milkpb::WALLET) {
     return InvalidArgument(context + ": unknown role \"" + role.Scalar() +
-                           "\" (member roles: admin, peer, consenter, client, auditor, relay)");
+                           "\" (member roles: admin, peer, consenter, client, auditor, relay, oracle)");
   }
   member.role = *parsed;
   MILK_RETURN_IF_ERROR(ParseHosts(context, node["hosts"], &member.hosts));

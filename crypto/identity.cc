@@ -23,13 +23,14 @@ struct RoleEntry {
   milkpb::Role role;
   std::string_view name;
 };
-constexpr std::array<RoleEntry, 7> kRoles = {{
+constexpr std::array<RoleEntry, 8> kRoles = {{
     {milkpb::ADMIN, "admin"},
     {milkpb::PEER, "peer"},
     {milkpb::CONSENTER, "consenter"},
     {milkpb::CLIENT, "client"},
     {milkpb::AUDITOR, "auditor"},
     {milkpb::RELAY, "relay"},
+    {milkpb::ORACLE, "oracle"},
     {milkpb::WALLET, "wallet"},
 }};
 
@@ -165,7 +166,7 @@ Result<milkpb::Role> ParseRoleName(std::string_view name) {
     if (e.name == name) return e.role;
   }
   return InvalidArgument("unknown role \"" + std::string(name) +
-                         "\" (known: admin, peer, consenter, client, auditor, relay, wallet)");
+                         "\" (known: admin, peer, consenter, client, auditor, relay, oracle, wallet)");
 }
 
 std::string WalletAddress(std::string_view public_key) {

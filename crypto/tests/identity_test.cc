@@ -183,7 +183,7 @@ TEST_CASE("role names round-trip", "[identity]") {
   const std::pair<milkpb::Role, const char*> roles[] = {
       {milkpb::ADMIN, "admin"},   {milkpb::PEER, "peer"},       {milkpb::CONSENTER, "consenter"},
       {milkpb::CLIENT, "client"}, {milkpb::AUDITOR, "auditor"}, {milkpb::RELAY, "relay"},
-      {milkpb::WALLET, "wallet"}};
+      {milkpb::ORACLE, "oracle"}, {milkpb::WALLET, "wallet"}};
   for (const auto& [role, name] : roles) {
     CHECK(RoleName(role) == name);
     Result<milkpb::Role> parsed = ParseRoleName(name);

@@ -190,7 +190,7 @@ Status ValidateChaincodes(const milkpb::ChainConfig& config) {
     for (const milkpb::FunctionAcl& acl : cc.acl()) {
       if (acl.function().empty()) return InvalidArgument(ctx + ": ACL with an empty function");
       for (int role : acl.roles()) {
-        if (role < milkpb::ADMIN || role > milkpb::WALLET) {
+        if (role < milkpb::ADMIN || role > milkpb::Role_MAX) {
           return InvalidArgument(ctx + ": ACL of " + acl.function() + " has an unknown role");
         }
       }

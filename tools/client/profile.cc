@@ -204,7 +204,7 @@ Status ParseAcl(const YAML::Node& node, const std::string& ctx,
     for (const auto& role_node : entry.second) {
       const std::string role = role_node.IsScalar() ? role_node.Scalar() : "";
       if (role == "*") {
-        for (int r = milkpb::ADMIN; r <= milkpb::WALLET; ++r) {
+        for (int r = milkpb::ADMIN; r <= milkpb::Role_MAX; ++r) {
           AddRole(acl, static_cast<milkpb::Role>(r));
         }
         continue;
@@ -213,7 +213,7 @@ Status ParseAcl(const YAML::Node& node, const std::string& ctx,
       if (!parsed.ok() || *parsed == milkpb::ROLE_UNSPECIFIED) {
         return Error(role_node, fctx,
                      "unknown role \"" + role + "\" (expected admin, peer, " +
-                         "consenter, client, auditor, relay, wallet or \"*\")");
+                         "consenter, client, auditor, relay, oracle, wallet or \"*\")");
       }
       AddRole(acl, *parsed);
     }

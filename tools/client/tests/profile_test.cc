@@ -45,7 +45,7 @@ TEST_CASE("LoadChainProfile reads a full profile and fills the defaults", "[prof
   CHECK(cc.acl(1).roles(0) == milkpb::CLIENT);
   CHECK(cc.acl(1).roles(1) == milkpb::ADMIN);
   CHECK(cc.acl(2).function() == "balance");
-  CHECK(cc.acl(2).roles_size() == 7);
+  CHECK(cc.acl(2).roles_size() == 8);
   CHECK(c.batch().max_tx_count() == 500);
   CHECK(c.batch().max_bytes() == 4194304);
   CHECK(c.batch().batch_timeout_ms() == 200);
