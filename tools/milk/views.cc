@@ -59,7 +59,7 @@ TxLine SummarizeEnvelope(const std::string& envelope_bytes) {
 }
 
 std::string AclRoles(const milkpb::FunctionAcl& acl) {
-  if (acl.roles_size() == milkpb::WALLET - milkpb::ADMIN + 1) return "*";
+  if (acl.roles_size() == milkpb::Role_MAX - milkpb::ADMIN + 1) return "*";  // every role
   std::string roles;
   for (int role : acl.roles()) {
     if (!roles.empty()) roles += ", ";

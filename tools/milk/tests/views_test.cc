@@ -129,7 +129,7 @@ TEST_CASE("Chain info shows orgs, consenters and chaincodes with policies", "[vi
   CHECK(j["orgs"][0]["revoked_serials"] == Json::array({99}));
   CHECK(j["consenters"][0]["name"] == "TICA/orderer0");
   CHECK(j["chaincodes"][0]["acl"]["issue"] == Json::array({"client", "admin"}));
-  CHECK(j["chaincodes"][0]["acl"]["balance"].size() == 7);
+  CHECK(j["chaincodes"][0]["acl"]["balance"].size() == 8);
   CHECK(j["max_timestamp_skew_ms"] == 300000);
 }
 
