@@ -4,6 +4,7 @@
 
 #include "chaincode/alliance/alliance.h"
 #include "chaincode/brandtoken/brandtoken.h"
+#include "chaincode/exchange/exchange.h"
 #include "chaincode/lzm/lzm.h"
 #include "chaincode/mlk/mlk.h"
 #include "chaincode/pack/pack.h"
@@ -18,6 +19,7 @@ void RegisterBuiltinChaincodes(Registry& registry) {
   registry.Register(kMlkChaincodeName, std::make_shared<MlkChaincode>());
   registry.Register(kLzmChaincodeName, std::make_shared<LzmChaincode>());
   registry.Register(kPackChaincodeName, std::make_shared<PackChaincode>());
+  registry.Register(kExchangeChaincodeName, std::make_shared<ExchangeChaincode>());
 }
 
 }  // namespace milk::chaincode

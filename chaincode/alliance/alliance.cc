@@ -128,6 +128,18 @@ Result<milkpb::Response> SetPartnerParams(Stub& stub, const std::vector<std::str
                                                             kMinPriceBpsHigh, "min_price_bps"));
   MILK_ASSIGN_OR_RETURN(int64_t renewal, alliance::ParseInt(args[1], kRenewalMsMin, kRenewalMsMax,
                                                             "renewal_ms"));
+  // The exchange's maximum price is 95% of redemption value less the fee (a buyer's all-in
+  // price stays at 95%): a minimum at or above it would leave the market no price to trade at.
+  MILK_ASSIGN_OR_RETURN(Json fee, Load(stub, "param", {"fee_bps"}));
+  const int64_t fee_bps = fee.is_number_integer() ? fee.get<int64_t>() : 0;
+  if (min_bps * (10'000 + fee_bps) >= kMinPriceBpsHigh * 10'000) {
+    return Error(412, "min_price_bps " + std::to_string(min_bps) +
+                          " is not below the market's maximum price at the current fee of " +
+                          std::to_string(fee_bps) + " bps (" + std::to_string(kMinPriceBpsHigh) +
+                          " / (1 + fee), about " +
+                          std::to_string(kMinPriceBpsHigh * 10'000 / (10'000 + fee_bps)) +
+                          " bps)");
+  }
   MILK_ASSIGN_OR_RETURN(Json partner, Load(stub, "partner", {org}));
   partner["min_price_bps"] = min_bps;
   partner["renewal_ms"] = renewal;

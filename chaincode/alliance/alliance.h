@@ -21,7 +21,9 @@
 //   set_partner_params <min_price_bps> <renewal_ms>   a partner's admin, for its own brand:
 //                                        minimum price in basis points of redemption value
 //                                        [6000, 9500] (discounts 5%..40%), renewal period of BT
-//                                        bought on the platform [1 day, 10 years].
+//                                        bought on the platform [1 day, 10 years]. 412 when
+//                                        the minimum is not below the exchange's maximum at
+//                                        the current fee: 9500 * 10000 / (10000 + fee_bps).
 //   propose_fee <bps> / approve_fee      TICA admin proposes a fee in [0, 1000] bps; it applies
 //                                        once every active partner approved (event "fee_changed").
 //   set_phase <1|2> <stake_min>          TICA admin: the phase and the stake minimum are TICA's

@@ -11,18 +11,20 @@
 //   A reward is floor(quantity * num / den) LZM units (rounding favours the platform).
 //
 // Rewards (each pays from its pool; when the pool holds less, the remainder; 412 when empty):
-//   trade_reward <address> <volume> <KRW|MLK> <ref>   operator admin/client; rewards pool;
+//   trade_reward <address> <volume> <KRW|MLK> <ref>   operator admin/client, or called by the
+//                                                     "exchange" chaincode; rewards pool;
 //                                                     idempotent on ref
 //   coupon_reward <address> <amount_krw> <ref>        any org member with role admin or client
 //                                                     (a partner); rewards pool; idempotent on
 //                                                     (org, ref)
-//   pack_reward <address> <lzm_amount> <stake_id>     operator admin, or the pack chaincode
-//                                                     (confirmed by invoking pack
-//                                                     `confirm_reward <stake_id> <address>
-//                                                     <lzm_amount>`); events pool; idempotent
+//   pack_reward <address> <lzm_amount> <stake_id>     operator admin, or called by the
+//                                                     configured pack_chaincode (the caller
+//                                                     chaincode, GetCallingChaincode); events
+//                                                     pool; idempotent on stake_id
 //   attendance <address>                              the wallet itself or a reporter; events
 //                                                     pool; once per address per UTC day (409)
-//   burn_reward <address> <mlk_burned> <burn_ref>     operator admin/client; events pool;
+//   burn_reward <address> <mlk_burned> <burn_ref>     operator admin/client, or called by the
+//                                                     "mlk" chaincode (its burn); events pool;
 //                                                     idempotent on the burn reference
 // Gated grants (operator admin):
 //   team_grant <address> <amount>     only once rewards and events pools are empty, and team paid

@@ -64,6 +64,11 @@ std::optional<Amount> CheckedMul(Amount a, Amount b);
 // floor(quantity * rate); kInvalidArgument when the product overflows 128 bits.
 Result<Amount> ApplyRate(Amount quantity, const Rate& rate);
 
+// The chaincodes trusted by name when they call lzm (GetCallingChaincode): the exchange reports
+// trades, mlk reports burns. Fixed: they are registered under these names on the center chain.
+inline constexpr char kExchangeCaller[] = "exchange";
+inline constexpr char kMlkCaller[] = "mlk";
+
 // Roles (kPermissionDenied with the caller's principal in the message).
 bool IsOperatorAdmin(const crypto::IdentityInfo& who, const Config& config);
 // The operator's admin or client (its service back end): reports trades and burns.

@@ -7,6 +7,12 @@
 namespace milk::chaincode::lzm {
 namespace {
 
+// " via chaincode 'x'" when another chaincode made the call, for refusal messages.
+std::string CallingChaincodeNote(Stub& stub) {
+  const std::string& caller = stub.GetCallingChaincode();
+  return caller.empty() ? "" : " via chaincode " + Quote(caller);
+}
+
 Result<milkpb::Response> Paid(Amount paid) {
   return Success(Json{{"paid", FormatAmount(paid)}}.dump());
 }
@@ -30,7 +36,10 @@ Result<milkpb::Response> RateReward(Stub& stub, const Config& config, const std:
 }  // namespace
 
 Result<milkpb::Response> TradeReward(Stub& stub, const Config& config) {
-  MILK_RETURN_IF_ERROR(RequireReporter(stub, config, "trade_reward"));
+  // The exchange reports its own trades inside the trade's transaction (signed by the wallet).
+  if (stub.GetCallingChaincode() != kExchangeCaller) {
+    MILK_RETURN_IF_ERROR(RequireReporter(stub, config, "trade_reward"));
+  }
   const auto& args = stub.GetArgs();
   if (args.size() != 4) return BadRequest("usage: trade_reward <address> <volume> <KRW|MLK> <ref>");
   if (args[2] != "KRW" && args[2] != "MLK") {
@@ -59,7 +68,10 @@ Result<milkpb::Response> CouponReward(Stub& stub, const Config& config) {
 }
 
 Result<milkpb::Response> BurnReward(Stub& stub, const Config& config) {
-  MILK_RETURN_IF_ERROR(RequireReporter(stub, config, "burn_reward"));
+  // mlk reports the burn inside the burn's own transaction (signed by the burning wallet).
+  if (stub.GetCallingChaincode() != kMlkCaller) {
+    MILK_RETURN_IF_ERROR(RequireReporter(stub, config, "burn_reward"));
+  }
   const auto& args = stub.GetArgs();
   if (args.size() != 3) return BadRequest("usage: burn_reward <address> <mlk_burned> <burn_ref>");
   MILK_RETURN_IF_ERROR(CheckReference(args[2]));
@@ -72,18 +84,16 @@ Result<milkpb::Response> PackReward(Stub& stub, const Config& config) {
   MILK_RETURN_IF_ERROR(CheckAddress(args[0]));
   MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositive(args[1], "lzm_amount"));
   MILK_RETURN_IF_ERROR(CheckReference(args[2]));
-  if (!IsOperatorAdmin(stub.GetCreator(), config)) {
-    // Not the admin: only a reward the pack chaincode has just decided in this transaction.
-    if (config.pack_chaincode.empty()) {
-      return Forbidden("pack_reward requires an admin of " + config.operator_org);
-    }
-    milkpb::Response confirmed =
-        stub.InvokeChaincode(config.pack_chaincode, "confirm_reward", {args[2], args[0], args[1]});
-    if (confirmed.status() != 200) {
-      return Forbidden("pack_reward requires an admin of " + config.operator_org +
-                       " or a reward confirmed by " + config.pack_chaincode + ": " +
-                       confirmed.message());
-    }
+  // The pack chaincode pays the reward it decided inside the unstake (signed by the wallet).
+  const bool from_pack =
+      !config.pack_chaincode.empty() && stub.GetCallingChaincode() == config.pack_chaincode;
+  if (!from_pack && !IsOperatorAdmin(stub.GetCreator(), config)) {
+    return Forbidden("pack_reward requires an admin of " + config.operator_org +
+                     (config.pack_chaincode.empty()
+                          ? std::string()
+                          : " or a call from the " + config.pack_chaincode + " chaincode") +
+                     "; caller is " + crypto::PrincipalName(stub.GetCreator()) +
+                     CallingChaincodeNote(stub));
   }
   return Idempotent(
       stub, "pack", args[2], args[0] + " " + args[1], [&]() -> Result<milkpb::Response> {

@@ -1,6 +1,7 @@
 #include "chaincode/mlk/mlk.h"
 
 #include <map>
+#include <set>
 
 #include "chaincode/mlk/mlk_functions.h"
 #include "chaincode/shim/text.h"
@@ -21,6 +22,10 @@ milkpb::Response MlkChaincode::Invoke(Stub& stub) {
       {"release", mlk::Release},
       {"deposit", mlk::Deposit},
       {"withdraw", mlk::Withdraw},
+      {"exchange_collect", mlk::ExchangeCollect},
+      {"exchange_pay", mlk::ExchangePay},
+      {"pack_lock", mlk::PackLock},
+      {"pack_release", mlk::PackRelease},
       {"balance", mlk::BalanceQuery},
       {"pool", mlk::PoolQuery},
       {"supply", mlk::SupplyQuery},
@@ -34,6 +39,15 @@ milkpb::Response MlkChaincode::Invoke(Stub& stub) {
     return BadRequest("unknown function " + Quote(stub.GetFunction()) + " (mlk has " + names + ")");
   }
   return mlk::Flatten(handler->second(stub, stub.GetArgs()));
+}
+
+bool MlkChaincode::IsSequenced(const std::string& function) const {
+  // The exchange's moves touch the liquidity account; the others a pool, the burned total or
+  // the gateway account (and burn lzm's events pool): keys every such call shares.
+  static const std::set<std::string> kSequenced = {"exchange_collect", "exchange_pay", "burn",
+                                                   "grant", "contribution", "reward",
+                                                   "deposit", "withdraw"};
+  return kSequenced.count(function) != 0;
 }
 
 }  // namespace milk::chaincode

@@ -7,6 +7,7 @@
 //                 "gateway_account":"mlk1...", "contribution_bps_by_year":[300,250,...],
 //                 "pools":{"liquidity":"..","user_distribution":"..","partner_locked":"..",
 //                          "partner_contribution":"..","operation":"..","construction":".."}}
+//                Optional "lzm_chaincode" (default "": burns earn no LZM reward).
 //                Strict: unknown or missing keys are refused. The pools must sum to exactly
 //                kMlkTotalSupply and each be within kPoolShareToleranceBps of its MISSION.md share.
 //                The schedule has 5..10 years of non-increasing basis points, the first positive.
@@ -28,9 +29,25 @@
 //        MLK arriving from the external exchange: gateway_account -> to.
 // Any holder (from WalletAddress(creator public key)):
 //   transfer <to> <amount>       unlocked balance only; matured lots are released first.
-//   burn <amount>                destroys own unlocked MLK; event "burn" for the LZM reward.
+//   burn <amount>                destroys own unlocked MLK; then, when lzm_chaincode is set,
+//                                invokes <lzm> `burn_reward <address> <amount> <txid>`: an
+//                                exhausted pool (412) leaves the burn with no reward, any other
+//                                refusal fails the burn. Event "burn" with "lzm_reward".
 //   withdraw <amount> <external_ref>   own MLK -> gateway_account, to leave for the exchange.
 //   release                      moves the caller's matured lots to its unlocked balance.
+// Called by another chaincode only (GetCallingChaincode; the transaction's signer stays the
+// creator and must own the wallet moved, 403 otherwise, naming the caller):
+//   exchange_collect <from> <amount> <fee_to> <fee>   caller "exchange"; from == the signer's
+//        address. Moves amount from from's unlocked balance (matured lots released first) to
+//        liquidity_account and fee (may be 0) to fee_to. 412 when short. SEQUENCED.
+//   exchange_pay <to> <amount> <fee_to> <fee>         caller "exchange"; to == the signer's
+//        address. Moves amount from liquidity_account to `to` and fee to fee_to. 412 when the
+//        liquidity account is short. SEQUENCED (the liquidity account is a hot key).
+//        Both answer {"liquidity_balance":"..."} after the move and emit an event of their name.
+//   pack_lock <address> <amount>      caller "pack"; address == the signer's. Moves unlocked MLK
+//        into pack's custody ("staked", address). 412 when short.
+//   pack_release <address> <amount>   caller "pack"; address == the signer's. Moves custody back
+//        to the unlocked balance; 412 beyond the custody. Both answer {"address","staked"}.
 // Queries (anyone): balance <address>, pool <name>, supply, params, burned <address>.
 //
 // Errors: 400 bad input, 403 not TICA's admin, 404 unknown pool, 409 idempotency mismatch,
@@ -39,12 +56,14 @@
 // State (namespace "mlk"), composite keys: ("params") JSON; ("pool", name) remaining;
 // ("balance", addr) unlocked; ("lot", addr, unlock_ms 20 digits, ref) locked amount;
 // ("lock_grant", addr, unlock_ms, ref) the lot as granted, kept forever (checked by the
-// invariants); ("lot_count"); ("burned") total; ("burned_by", addr); ("paid_to", org)
-// contribution paid per partner; ("request", ref) {"request":..., "result":...}.
+// invariants); ("staked", addr) pack custody; ("lot_count"); ("burned") total;
+// ("burned_by", addr); ("paid_to", org) contribution paid per partner;
+// ("request", ref) {"request":..., "result":...}.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "chaincode/shim/amount.h"
 #include "chaincode/shim/chaincode.h"
@@ -83,13 +102,15 @@ class MlkChaincode final : public Chaincode {
  public:
   milkpb::Response Init(Stub& stub) override;
   milkpb::Response Invoke(Stub& stub) override;
+  // exchange_collect and exchange_pay: every trade touches the liquidity account.
+  bool IsSequenced(const std::string& function) const override;
 };
 
 // Invariants over committed state (model-based tests), kInternal naming the first broken one:
-// every stored amount parses; sum of pool remainders + unlocked balances + locked lots + burned
-// == kMlkTotalSupply exactly; no pool above its initial size; burned == sum of burned_by;
-// lot_count == number of lots <= kLotsMax; no locked amount moved early: every lock_grant whose
-// unlock time is after now_ms still has its lot, with the same amount.
+// every stored amount parses; sum of pool remainders + unlocked balances + locked lots + pack
+// custody (staked) + burned == kMlkTotalSupply exactly; no pool above its initial size;
+// burned == sum of burned_by; lot_count == number of lots <= kLotsMax; no locked amount moved
+// early: every lock_grant whose unlock time is after now_ms still has its lot, same amount.
 Status CheckMlkInvariants(StateReader& state, int64_t now_ms);
 
 }  // namespace milk::chaincode

@@ -25,6 +25,15 @@ Result<milkpb::Response> Release(Stub& stub, const Args& args);
 Result<milkpb::Response> Deposit(Stub& stub, const Args& args);
 Result<milkpb::Response> Withdraw(Stub& stub, const Args& args);
 
+// Called by another chaincode only (mlk_calls.cc): GetCallingChaincode must be exactly these
+// names, fixed because the exchange and pack are registered under them on the center chain.
+inline constexpr char kExchangeCallerName[] = "exchange";
+inline constexpr char kPackCallerName[] = "pack";
+Result<milkpb::Response> ExchangeCollect(Stub& stub, const Args& args);
+Result<milkpb::Response> ExchangePay(Stub& stub, const Args& args);
+Result<milkpb::Response> PackLock(Stub& stub, const Args& args);
+Result<milkpb::Response> PackRelease(Stub& stub, const Args& args);
+
 // Queries (mlk_queries.cc).
 Result<milkpb::Response> BalanceQuery(Stub& stub, const Args& args);
 Result<milkpb::Response> PoolQuery(Stub& stub, const Args& args);

@@ -13,7 +13,10 @@ const std::set<std::string> kInitKeys = {"operator_org",
                                          "liquidity_account",
                                          "gateway_account",
                                          "contribution_bps_by_year",
-                                         "pools"};
+                                         "pools",
+                                         "lzm_chaincode"};
+// Keys Init may omit, with their defaults: every other key is required.
+const std::set<std::string> kOptionalInitKeys = {"operator_org", "lzm_chaincode"};
 
 Result<Amount> ParsePools(const Json& pools) {
   if (!pools.is_object()) return InvalidArgument("pools must be an object of decimal strings");
@@ -75,11 +78,18 @@ Result<Json> ParseInitParams(const std::vector<std::string>& args) {
     if (kInitKeys.count(key) == 0) return InvalidArgument("unknown init key " + Quote(key));
   }
   for (const std::string& key : kInitKeys) {
-    if (key != "operator_org" && !params.contains(key)) {
+    if (kOptionalInitKeys.count(key) == 0 && !params.contains(key)) {
       return InvalidArgument("init key " + key + " is missing");
     }
   }
   if (!params.contains("operator_org")) params["operator_org"] = "TICA";
+  if (!params.contains("lzm_chaincode")) params["lzm_chaincode"] = "";
+  if (!params["lzm_chaincode"].is_string()) {
+    return InvalidArgument("lzm_chaincode must be a string (\"\" for no burn reward)");
+  }
+  const std::string lzm = params["lzm_chaincode"].get<std::string>();
+  if (!lzm.empty()) MILK_RETURN_IF_ERROR(CheckName("lzm_chaincode", lzm));
+  if (lzm == kMlkChaincodeName) return InvalidArgument("lzm_chaincode cannot be mlk itself");
   if (!params["operator_org"].is_string()) return InvalidArgument("operator_org must be a string");
   MILK_RETURN_IF_ERROR(CheckName("operator_org", params["operator_org"].get<std::string>()));
   if (!params["listing_ms"].is_number_integer() || params["listing_ms"].get<int64_t>() < 0) {
@@ -111,6 +121,7 @@ Result<milkpb::Response> InitMlk(Stub& stub) {
                  {"liquidity_account", params["liquidity_account"]},
                  {"gateway_account", params["gateway_account"]},
                  {"contribution_bps_by_year", params["contribution_bps_by_year"]},
+                 {"lzm_chaincode", params["lzm_chaincode"]},
                  {"pools", Json::object()}};
   for (const PoolShare& share : kPools) {
     stored["pools"][share.name] = params["pools"][share.name];

@@ -11,7 +11,7 @@ namespace {
 
 struct Totals {
   std::map<std::string, Amount> pools;
-  Amount balances = 0, lots = 0, burned = 0, burned_by = 0, lot_count = 0;
+  Amount balances = 0, staked = 0, lots = 0, burned = 0, burned_by = 0, lot_count = 0;
   size_t lots_seen = 0;
   std::map<std::string, Amount> lot_by_key;    // "addr/unlock/ref" -> amount
   std::map<std::string, Amount> grant_by_key;  // lock_grant, same key form
@@ -44,6 +44,8 @@ Status Visit(const std::string& key, const std::string& value, Totals& totals) {
     totals.pools[attrs[0]] = *amount;
   } else if (type == "balance") {
     MILK_RETURN_IF_ERROR(Add(totals.balances, *amount, "balances"));
+  } else if (type == "staked") {
+    MILK_RETURN_IF_ERROR(Add(totals.staked, *amount, "pack custody"));
   } else if (type == "lot" && !joined.empty()) {
     MILK_RETURN_IF_ERROR(Add(totals.lots, *amount, "lots"));
     totals.lot_by_key[joined] = *amount;
@@ -77,6 +79,7 @@ Status CheckMlkInvariants(StateReader& state, int64_t now_ms) {
   if (params.is_discarded() || !params.is_object()) return Broken("params missing or not JSON");
   Amount sum = totals.balances;
   MILK_RETURN_IF_ERROR(Add(sum, totals.lots, "lots"));
+  MILK_RETURN_IF_ERROR(Add(sum, totals.staked, "pack custody"));
   MILK_RETURN_IF_ERROR(Add(sum, totals.burned, "burned"));
   for (const mlk::PoolShare& share : mlk::kPools) {
     const mlk::Json& size = params["pools"][share.name];
@@ -95,7 +98,7 @@ Status CheckMlkInvariants(StateReader& state, int64_t now_ms) {
     }
   }
   if (sum != kMlkTotalSupply) {
-    return Broken("pools + balances + lots + burned = " + FormatAmount(sum) + ", not " +
+    return Broken("pools + balances + lots + staked + burned = " + FormatAmount(sum) + ", not " +
                   FormatAmount(kMlkTotalSupply));
   }
   if (totals.burned != totals.burned_by)

@@ -16,6 +16,34 @@ Status RefuseGateway(const Json& params, const std::string& address, const std::
   return Status::Ok();
 }
 
+// The LZM reward for a burn: lzm `burn_reward <from> <amount> <txid>` when mlk is configured with
+// an lzm chaincode. Answers the LZM paid ("0" without lzm or when its events pool is exhausted,
+// 412: the burn stands); any other refusal fails the burn with lzm's status.
+Result<std::string> BurnReward(Stub& stub, const Json& params, const std::string& from,
+                               Amount amount) {
+  const std::string lzm = params.value("lzm_chaincode", std::string());
+  if (lzm.empty()) return std::string("0");
+  milkpb::Response reward =
+      stub.InvokeChaincode(lzm, "burn_reward", {from, FormatAmount(amount), stub.GetTxID()});
+  if (reward.status() == 412) return std::string("0");
+  if (reward.status() != 200) {
+    // The burn answers lzm's refusal as its own: 403, 404 (lzm not installed), 409; else 500.
+    const Code code = reward.status() == 403   ? Code::kPermissionDenied
+                      : reward.status() == 404 ? Code::kNotFound
+                      : reward.status() == 409 ? Code::kAlreadyExists
+                                               : Code::kInternal;
+    return Status(code, "the burn's LZM reward was refused by " + lzm + " (" +
+                            std::to_string(reward.status()) + "): " + reward.message());
+  }
+  Json paid = Json::parse(reward.payload(), nullptr, false);
+  if (paid.is_discarded() || !paid.contains("paid") || !paid["paid"].is_string() ||
+      !ParseAmount(paid["paid"].get<std::string>()).ok()) {
+    return Internal(lzm + " burn_reward answered " + Quote(reward.payload()) +
+                    ", not {\"paid\":\"<amount>\"}");
+  }
+  return paid["paid"].get<std::string>();
+}
+
 }  // namespace
 
 Result<milkpb::Response> Transfer(Stub& stub, const Args& args) {
@@ -54,9 +82,11 @@ Result<milkpb::Response> Burn(Stub& stub, const Args& args) {
   // Burned amounts came out of the fixed supply, so neither sum can overflow.
   MILK_RETURN_IF_ERROR(SaveAmount(stub, "burned", {}, burned + amount));
   MILK_RETURN_IF_ERROR(SaveAmount(stub, "burned_by", {from}, burned_by + amount));
+  MILK_ASSIGN_OR_RETURN(std::string lzm_reward, BurnReward(stub, params, from, amount));
   const std::string event = Json{{"from", from},
                                  {"amount", FormatAmount(amount)},
-                                 {"burned_by_address", FormatAmount(burned_by + amount)}}
+                                 {"burned_by_address", FormatAmount(burned_by + amount)},
+                                 {"lzm_reward", lzm_reward}}
                                 .dump();
   MILK_RETURN_IF_ERROR(stub.SetEvent("burn", event));
   return Success(event);

@@ -21,7 +21,7 @@ Result<Amount> LoadAmount(Stub& stub, const std::string& type,
 Status SaveAmount(Stub& stub, const std::string& type, const std::vector<std::string>& attrs,
                   Amount amount) {
   MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey(type, attrs));
-  if (amount == 0 && type == "balance") return stub.DelState(key);
+  if (amount == 0 && (type == "balance" || type == "staked")) return stub.DelState(key);
   return stub.PutState(key, FormatAmount(amount));
 }
 

@@ -30,7 +30,7 @@ inline constexpr PoolShare kPools[] = {
 // Amount under composite key (type, attrs); 0 when absent; kDataLoss when it does not parse.
 Result<Amount> LoadAmount(Stub& stub, const std::string& type,
                           const std::vector<std::string>& attrs);
-// Writes the amount (a zero balance is deleted, so state holds only holders).
+// Writes the amount (a zero balance or custody is deleted, so state holds only holders).
 Status SaveAmount(Stub& stub, const std::string& type, const std::vector<std::string>& attrs,
                   Amount amount);
 Result<Json> LoadJson(Stub& stub, const std::string& type, const std::vector<std::string>& attrs);

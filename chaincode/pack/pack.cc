@@ -117,8 +117,6 @@ Result<milkpb::Response> InitPack(Stub& stub) {
 
 Result<milkpb::Response> Dispatch(Stub& stub) {
   const std::string& function = stub.GetFunction();
-  if (function == "confirm_reward") return pack::Confirm(stub, "pending_reward");
-  if (function == "confirm_mlk") return pack::Confirm(stub, "pending_mlk");
   if (function == "product") return Show(stub, "product");
   if (function == "stake_info") return Show(stub, "stake");
   MILK_ASSIGN_OR_RETURN(pack::Config config, pack::LoadConfig(stub));
@@ -126,8 +124,7 @@ Result<milkpb::Response> Dispatch(Stub& stub) {
   if (function == "stake") return pack::Stake(stub, config);
   if (function == "unstake") return pack::Unstake(stub, config);
   return Error(404, "unknown function " + Quote(function) +
-                        " (pack has create_product, stake, unstake, confirm_reward, confirm_mlk, "
-                        "product, stake_info)");
+                        " (pack has create_product, stake, unstake, product, stake_info)");
 }
 
 milkpb::Response Flatten(const Result<milkpb::Response>& result) {

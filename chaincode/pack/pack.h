@@ -8,18 +8,15 @@
 //       operator admin. The reward of a stake is floor(amount * rate_num / rate_den) LZM units,
 //       fixed when staking. cap bounds the MLK staked in the product at any time. 409 if id exists.
 //   stake <product_id> <amount>     a wallet; 412 when the cap would be exceeded. Moves the MLK by
-//       invoking <mlk> `pack_lock <address> <amount>`; payload: the stake (id = the tx id).
+//       invoking <mlk> `pack_lock <address> <amount>` (mlk trusts it because the calling
+//       chaincode is "pack" and the signer owns the address); payload: the stake (id = tx id).
 //   unstake <stake_id>              the stake's owner. Invokes <mlk> `pack_release <address>
 //       <amount>`; at or after maturity also <lzm> `pack_reward <address> <reward> <stake_id>`
-//       (a reward the LZM pool can no longer pay is 0); before maturity no reward.
-//   confirm_reward <stake_id> <address> <amount>   answers 200 only inside the unstake that
-//       decided that reward (lzm calls it back to trust a wallet-signed pack_reward).
-//   confirm_mlk <lock|release> <address> <amount>  likewise for the MLK movement in progress,
-//       so mlk can check that pack_lock/pack_release come from pack.
+//       (lzm trusts its configured pack_chaincode as the caller; a reward the LZM pool can no
+//       longer pay, 412, is 0; any other refusal fails the unstake); before maturity no reward.
 //   Queries: product <id>, stake_info <stake_id>.
 //
-// State (namespace "pack"), JSON values: ("config"), ("product", id), ("stake", id),
-// ("pending_reward", stake_id) and ("pending_mlk", op) (present only during an unstake/stake).
+// State (namespace "pack"), JSON values: ("config"), ("product", id), ("stake", id).
 // Events: "staked", "unstaked" {"stake","owner","amount","reward","early"}.
 #pragma once
 
@@ -46,8 +43,8 @@ class PackChaincode final : public Chaincode {
 };
 
 // Checks the committed "pack" namespace: per product, the active stakes sum to its staked amount,
-// which is at most its cap; every stake names a known product; no pending record survives a
-// transaction. kDataLoss names the first broken invariant.
+// which is at most its cap; every stake names a known product; no key but config, product and
+// stake. kDataLoss names the first broken invariant.
 Status CheckPackInvariants(StateReader& state);
 
 }  // namespace milk::chaincode

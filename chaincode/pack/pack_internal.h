@@ -20,7 +20,5 @@ Result<Config> LoadConfig(Stub& stub);
 
 Result<milkpb::Response> Stake(Stub& stub, const Config& config);
 Result<milkpb::Response> Unstake(Stub& stub, const Config& config);
-// confirm_reward and confirm_mlk: 200 when the pending record matches args exactly.
-Result<milkpb::Response> Confirm(Stub& stub, const std::string& type);
 
 }  // namespace milk::chaincode::pack

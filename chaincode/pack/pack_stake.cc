@@ -1,4 +1,4 @@
-// chaincode/pack: staking, unstaking, the confirmation callbacks and the invariant checker.
+// chaincode/pack: staking, unstaking and the invariant checker.
 #include <map>
 
 #include "chaincode/pack/pack.h"
@@ -16,17 +16,14 @@ Result<Amount> JsonAmount(const Json& object, const std::string& field) {
   return amount;
 }
 
-// Moves MLK through the mlk chaincode with a pending record mlk may confirm (confirm_mlk).
+// Moves MLK through the mlk chaincode, which trusts pack_lock / pack_release because it sees
+// pack as the calling chaincode (and the signer as the wallet moved).
 Status MoveMlk(Stub& stub, const Config& config, const std::string& op, const std::string& address,
                Amount amount) {
   if (config.mlk_chaincode.empty()) return Status::Ok();
   const std::string text = FormatAmount(amount);
-  MILK_RETURN_IF_ERROR(
-      lzm::Save(stub, "pending_mlk", {op}, Json{{"address", address}, {"amount", text}}));
   milkpb::Response moved =
       stub.InvokeChaincode(config.mlk_chaincode, "pack_" + op, {address, text});
-  MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey("pending_mlk", {op}));
-  MILK_RETURN_IF_ERROR(stub.DelState(key));
   if (moved.status() == 200) return Status::Ok();
   return FailedPrecondition("MLK " + op + " of " + text + " for " + address + " refused by " +
                             config.mlk_chaincode + " (" + std::to_string(moved.status()) +
@@ -46,13 +43,8 @@ Result<std::string> WalletCaller(Stub& stub, const std::string& function) {
 Result<Amount> PayReward(Stub& stub, const Config& config, const std::string& stake_id,
                          const std::string& owner, Amount reward) {
   if (reward == 0) return Amount{0};
-  const std::string text = FormatAmount(reward);
-  MILK_RETURN_IF_ERROR(
-      lzm::Save(stub, "pending_reward", {stake_id}, Json{{"address", owner}, {"amount", text}}));
-  milkpb::Response paid =
-      stub.InvokeChaincode(config.lzm_chaincode, "pack_reward", {owner, text, stake_id});
-  MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey("pending_reward", {stake_id}));
-  MILK_RETURN_IF_ERROR(stub.DelState(key));
+  milkpb::Response paid = stub.InvokeChaincode(config.lzm_chaincode, "pack_reward",
+                                               {owner, FormatAmount(reward), stake_id});
   if (paid.status() == 412) return Amount{0};
   if (paid.status() != 200) {
     return Internal("LZM reward refused by " + config.lzm_chaincode + " (" +
@@ -140,21 +132,6 @@ Result<milkpb::Response> Unstake(Stub& stub, const Config& config) {
   return Success(event.dump());
 }
 
-Result<milkpb::Response> Confirm(Stub& stub, const std::string& type) {
-  const auto& args = stub.GetArgs();
-  if (args.size() != 3)
-    return BadRequest("usage: " + stub.GetFunction() + " <id> <address> <amount>");
-  MILK_RETURN_IF_ERROR(lzm::CheckReference(args[0]));
-  MILK_ASSIGN_OR_RETURN(Json pending, lzm::Load(stub, type, {args[0]}));
-  if (pending.is_null() || pending["address"] != args[1] || pending["amount"] != args[2]) {
-    return Error(404, "no " + type + " matches " + Quote(args[0]) + " " + Quote(args[1]) + " " +
-                          Quote(args[2]) + " in this transaction");
-  }
-  MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey(type, {args[0]}));
-  MILK_RETURN_IF_ERROR(stub.DelState(key));
-  return Success();
-}
-
 }  // namespace pack
 
 Status CheckPackInvariants(StateReader& state) {
@@ -166,11 +143,11 @@ Status CheckPackInvariants(StateReader& state) {
         auto split = SplitCompositeKey(key);
         if (!split.ok()) return true;
         const std::string& type = split->first;
-        if (type == "pending_reward" || type == "pending_mlk") {
-          bad = DataLoss("a " + type + " record survived its transaction");
+        if (type == "config") return true;
+        if (type != "product" && type != "stake") {
+          bad = DataLoss("unexpected key of type " + Quote(type) + " in pack");
           return false;
         }
-        if (type != "product" && type != "stake") return true;
         pack::Json json = pack::Json::parse(value.value, nullptr, false);
         auto amount = ParseAmount(
             json.is_object() ? json.value(type == "product" ? "staked" : "amount", std::string())

@@ -181,6 +181,18 @@ TEST_CASE("alliance rule: a partner sets its own minimum price and renewal perio
   CHECK(a.Get("partner", {"Air"})["renewal_ms"] == 2592000000LL);
 }
 
+TEST_CASE("alliance rule: a minimum price stays below the exchange maximum at the current fee",
+          "[alliance]") {
+  Alliance a;
+  a.Join("Air", "travel", {});
+  // At the 1.5% fee the maximum is 9500 / 1.015 = 9359.6 bps of redemption value.
+  milkpb::Response refused = a.Run(kAirAdmin, "set_partner_params", {"9360", "86400000"});
+  CHECK(refused.status() == 412);
+  CHECK_THAT(refused.message(), Catch::Contains("not below the market's maximum price"));
+  CHECK(a.Get("partner", {"Air"})["min_price_bps"] == 6000);  // unchanged
+  CHECK(a.Run(kAirAdmin, "set_partner_params", {"9359", "86400000"}).status() == 200);
+}
+
 TEST_CASE("alliance rule: brand chains are registered with their roots and policy", "[alliance]") {
   Alliance a;
   a.Join("Air", "travel", {});

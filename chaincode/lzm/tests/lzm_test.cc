@@ -1,99 +1,9 @@
-#include "chaincode/lzm/lzm.h"
-
 #include <catch2/catch.hpp>
-#include <memory>
-#include <nlohmann/json.hpp>
-#include <string>
-#include <vector>
 
-#include "chaincode/shim/memory_state.h"
-#include "chaincode/shim/simulator.h"
-#include "chaincode/shim/tests/test_util.h"
-#include "crypto/identity.h"
+#include "chaincode/lzm/tests/lzm_test_util.h"
 
-namespace milk::chaincode {
+namespace milk::chaincode::lzm_test {
 namespace {
-
-using Json = nlohmann::json;
-using testing::Context;
-using testing::Member;
-using testing::Wallet;
-
-const crypto::IdentityInfo kAdmin = Member("TICA", milkpb::ADMIN, 'A');
-const crypto::IdentityInfo kReporter = Member("TICA", milkpb::CLIENT, 'R');
-const crypto::IdentityInfo kPartner = Member("AirCo", milkpb::CLIENT, 'P');
-const crypto::IdentityInfo kAlice = Wallet('a');
-const crypto::IdentityInfo kBob = Wallet('b');
-const std::string kAliceAddress = crypto::WalletAddress(kAlice.public_key);
-const std::string kBobAddress = crypto::WalletAddress(kBob.public_key);
-constexpr int64_t kDay = 86'400'000;
-constexpr int64_t kStart = 1'700'000'000'000;
-
-std::string Config(const std::string& extra_key = "") {
-  Json config = {
-      {"operator_org", "TICA"},
-      {"rates",
-       {{"trade_krw", {{"num", "1"}, {"den", "1"}}},
-        {"trade_mlk", {{"num", "2"}, {"den", "1"}}},
-        {"coupon_krw", {{"num", "1"}, {"den", "10"}}},
-        {"burn_mlk", {{"num", "3"}, {"den", "1"}}}}},
-      {"attendance_reward", "100"},
-      {"level_window_days", 30},
-      {"levels", {{{"name", "Silver"}, {"min", "1000"}}, {{"name", "Gold"}, {"min", "100000"}}}},
-      {"pack_chaincode", "pack"}};
-  if (!extra_key.empty()) config[extra_key] = 1;
-  return config.dump();
-}
-
-// A chain with lzm and a committer that applies every 200 result; time is set per call.
-class LzmChain {
- public:
-  explicit LzmChain(testing::LambdaChaincode::Body pack = nullptr) {
-    registry_.Register("lzm", std::make_shared<LzmChaincode>());
-    if (pack) testing::RegisterLambda(registry_, "pack", std::move(pack));
-    SimulationResult init = Simulate(registry_, state_, Context("lzm", "", {Config()}), true);
-    REQUIRE(init.response.status() == 200);
-    Commit(init);
-  }
-
-  SimulationResult Run(const std::string& function, std::vector<std::string> args,
-                       const crypto::IdentityInfo& creator = kAdmin) {
-    TxContext context = Context("lzm", function, std::move(args), creator);
-    context.timestamp_ms = now_ms;
-    context.tx_id = "tx" + std::to_string(block_);
-    SimulationResult result = Simulate(registry_, state_, context);
-    if (result.response.status() == 200) Commit(result);
-    return result;
-  }
-  int Status(const std::string& function, std::vector<std::string> args,
-             const crypto::IdentityInfo& creator = kAdmin) {
-    return Run(function, std::move(args), creator).response.status();
-  }
-  std::string Query(const std::string& function, std::vector<std::string> args,
-                    const crypto::IdentityInfo& creator = kAdmin) {
-    SimulationResult result = Run(function, std::move(args), creator);
-    INFO(result.response.message());
-    REQUIRE(result.response.status() == 200);
-    return result.response.payload();
-  }
-  std::string BalanceOf(const std::string& address) { return Query("balance", {address}); }
-  Json Supply() { return Json::parse(Query("supply", {})); }
-  void Invariants() {
-    milk::Status status = CheckLzmInvariants(state_);
-    INFO(status.ToString());
-    CHECK(status.ok());
-  }
-  MemoryState& state() { return state_; }
-  int64_t now_ms = kStart;
-
- private:
-  void Commit(const SimulationResult& result) { state_.Apply(result.rwset, Version{block_++, 0}); }
-  Registry registry_;
-  MemoryState state_;
-  uint64_t block_ = 1;
-};
-
-std::string Big(Amount amount) { return FormatAmount(amount); }
 
 TEST_CASE("LZM fixed supply of 1e9 is created at Init in four pools 70 15 10 5", "[lzm]") {
   LzmChain chain;
@@ -234,26 +144,6 @@ TEST_CASE("attendance is rewarded once per address per UTC day", "[lzm]") {
   CHECK(chain.Status("attendance", {kAliceAddress}, kReporter) == 200);
   CHECK(chain.BalanceOf(kAliceAddress) == "200");
   CHECK(chain.Status("attendance", {kAliceAddress}, kBob) == 403);
-  chain.Invariants();
-}
-
-TEST_CASE("pack reward is paid by the admin or when the pack chaincode confirms it", "[lzm]") {
-  bool confirm = false;
-  std::vector<std::string> asked;
-  LzmChain chain([&](Stub& stub) {
-    asked = stub.GetArgs();
-    return confirm ? Success() : Error(404, "no pending reward");
-  });
-  CHECK(chain.Query("pack_reward", {kAliceAddress, "40", "s1"}) == "{\"paid\":\"40\"}");
-  SimulationResult unconfirmed = chain.Run("pack_reward", {kAliceAddress, "40", "s2"}, kAlice);
-  CHECK(unconfirmed.response.status() == 403);
-  CHECK(unconfirmed.response.message() ==
-        "pack_reward requires an admin of TICA or a reward confirmed by pack: no pending reward");
-  CHECK(asked == std::vector<std::string>{"s2", kAliceAddress, "40"});
-  confirm = true;
-  CHECK(chain.Query("pack_reward", {kAliceAddress, "40", "s2"}, kAlice) == "{\"paid\":\"40\"}");
-  CHECK(chain.Status("pack_reward", {kAliceAddress, "41", "s2"}) == 409);
-  CHECK(chain.BalanceOf(kAliceAddress) == "80");
   chain.Invariants();
 }
 
@@ -430,4 +320,4 @@ TEST_CASE("CheckLzmInvariants detects created value and a pool above its cap", "
 }
 
 }  // namespace
-}  // namespace milk::chaincode
+}  // namespace milk::chaincode::lzm_test

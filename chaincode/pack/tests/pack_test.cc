@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "chaincode/lzm/lzm.h"
+#include "chaincode/mlk/mlk.h"
+#include "chaincode/mlk/tests/mlk_test_util.h"
 #include "chaincode/shim/memory_state.h"
 #include "chaincode/shim/simulator.h"
 #include "chaincode/shim/tests/test_util.h"
@@ -28,35 +30,6 @@ const std::string kBobAddress = crypto::WalletAddress(kBob.public_key);
 constexpr int64_t kHour = 3'600'000;
 constexpr int64_t kStart = 1'700'000'000'000;
 
-// A stand-in for the mlk chaincode: balances and pack custody in its own namespace. pack_lock and
-// pack_release check with pack (confirm_mlk) that the movement is the one pack is making.
-milkpb::Response FakeMlk(Stub& stub) {
-  const auto& args = stub.GetArgs();
-  auto read = [&](const std::string& who) -> Amount {
-    auto got = stub.GetState(*CreateCompositeKey("bal", {who}));
-    return got.ok() && got->has_value() ? *ParseAmount(**got) : 0;
-  };
-  auto write = [&](const std::string& who, Amount amount) {
-    REQUIRE(stub.PutState(*CreateCompositeKey("bal", {who}), FormatAmount(amount)).ok());
-  };
-  if (stub.GetFunction() == "mint") {
-    write(args[0], read(args[0]) + *ParseAmount(args[1]));
-    return Success();
-  }
-  const bool lock = stub.GetFunction() == "pack_lock";
-  if (!lock && stub.GetFunction() != "pack_release") return Error(404, "unknown function");
-  milkpb::Response confirmed =
-      stub.InvokeChaincode("pack", "confirm_mlk", {lock ? "lock" : "release", args[0], args[1]});
-  if (confirmed.status() != 200) return Forbidden("not from pack: " + confirmed.message());
-  const Amount amount = *ParseAmount(args[1]);
-  const std::string from = lock ? args[0] : "pack";
-  const std::string to = lock ? "pack" : args[0];
-  if (read(from) < amount) return Error(412, "insufficient MLK");
-  write(from, read(from) - amount);
-  write(to, read(to) + amount);
-  return Success();
-}
-
 std::string LzmConfig() {
   Json rate = {{"num", "1"}, {"den", "1"}};
   return Json{
@@ -75,11 +48,13 @@ class PackChain {
   explicit PackChain(const std::string& mlk = "mlk") {
     registry_.Register("pack", std::make_shared<PackChaincode>());
     registry_.Register("lzm", std::make_shared<LzmChaincode>());
-    testing::RegisterLambda(registry_, "mlk", FakeMlk);
+    registry_.Register("mlk", std::make_shared<MlkChaincode>());
+    Init("mlk", mlk_test::DefaultParams().dump());
     Init("lzm", LzmConfig());
     Init("pack",
          Json{{"operator_org", "TICA"}, {"mlk_chaincode", mlk}, {"lzm_chaincode", "lzm"}}.dump());
-    REQUIRE(Run("mlk", "mint", {kAliceAddress, "1000"}).response.status() == 200);
+    REQUIRE(Run("mlk", "grant", {"operation", kAliceAddress, "1000", "fund-alice"})
+                .response.status() == 200);
     REQUIRE(
         Run("pack", "create_product", {"p30", std::to_string(30 * 24 * kHour), "1", "10", "500"})
             .response.status() == 200);
@@ -99,10 +74,13 @@ class PackChain {
                         const crypto::IdentityInfo& creator = kAlice) {
     return Run("pack", function, std::move(args), creator);
   }
-  std::string Mlk(const std::string& who) {
-    auto got = state_.Get("mlk", *CreateCompositeKey("bal", {who}));
-    REQUIRE(got.ok());
-    return got->has_value() ? (*got)->value : "0";
+  // The address' unlocked MLK and its MLK in pack's custody, as mlk's balance query shows them.
+  std::string Mlk(const std::string& address) { return MlkBalance(address)["unlocked"]; }
+  std::string Staked(const std::string& address) { return MlkBalance(address)["staked"]; }
+  Json MlkBalance(const std::string& address) {
+    SimulationResult balance = Run("mlk", "balance", {address});
+    REQUIRE(balance.response.status() == 200);
+    return Json::parse(balance.response.payload());
   }
   std::string Lzm(const std::string& address) {
     return Run("lzm", "balance", {address}).response.payload();
@@ -118,9 +96,11 @@ class PackChain {
   void Invariants() {
     Status pack = CheckPackInvariants(state_);
     Status lzm = CheckLzmInvariants(state_);
-    INFO(pack.ToString() + " / " + lzm.ToString());
+    Status mlk = CheckMlkInvariants(state_, now_ms);
+    INFO(pack.ToString() + " / " + lzm.ToString() + " / " + mlk.ToString());
     CHECK(pack.ok());
     CHECK(lzm.ok());
+    CHECK(mlk.ok());
   }
   MemoryState& state() { return state_; }
   int64_t now_ms = kStart;
@@ -170,7 +150,7 @@ TEST_CASE("MiL.k Pack stake locks MLK through the mlk chaincode", "[pack]") {
   CHECK(stake["reward"] == "20");
   CHECK(stake["maturity_ms"] == kStart + 30 * 24 * kHour);
   CHECK(chain.Mlk(kAliceAddress) == "800");
-  CHECK(chain.Mlk("pack") == "200");
+  CHECK(chain.Staked(kAliceAddress) == "200");
   CHECK(chain.Product()["staked"] == "200");
   CHECK(chain.Pack("stake", {"p30", "1"}, kAdmin).response.status() == 403);
   CHECK(chain.Pack("stake", {"nope", "1"}).response.status() == 404);
@@ -194,8 +174,9 @@ TEST_CASE("MiL.k Pack stake fails and records nothing when mlk refuses the lock"
   PackChain chain;
   SimulationResult poor = chain.Pack("stake", {"p30", "10"}, kBob);
   CHECK(poor.response.status() == 412);
-  CHECK(poor.response.message() ==
-        "MLK lock of 10 for " + kBobAddress + " refused by mlk (412): insufficient MLK");
+  CHECK_THAT(poor.response.message(),
+             Catch::StartsWith("MLK lock of 10 for " + kBobAddress +
+                               " refused by mlk (412): insufficient unlocked balance to stake"));
   CHECK(poor.rwset.ns_rwset_size() == 0);
   CHECK(chain.Product()["staked"] == "0");
 }
@@ -210,6 +191,7 @@ TEST_CASE("MiL.k Pack unstake at maturity returns the MLK and pays the LZM rewar
   CHECK(Json::parse(done.response.payload())["reward"] == "20");
   CHECK(Json::parse(done.response.payload())["early"] == false);
   CHECK(chain.Mlk(kAliceAddress) == "1000");
+  CHECK(chain.Staked(kAliceAddress) == "0");
   CHECK(chain.Lzm(kAliceAddress) == "20");
   CHECK(chain.Product()["staked"] == "0");
   SimulationResult twice = chain.Pack("unstake", {id});
@@ -238,19 +220,28 @@ TEST_CASE("MiL.k Pack unstake is for the stake owner only", "[pack]") {
   CHECK(theft.response.status() == 403);
   CHECK(theft.response.message() == "stake " + id + " belongs to another wallet");
   CHECK(chain.Pack("unstake", {"nope"}).response.status() == 404);
-  CHECK(chain.Mlk("pack") == "200");
+  CHECK(chain.Staked(kAliceAddress) == "200");
 }
 
-TEST_CASE("MiL.k Pack rewards cannot be claimed outside an unstake", "[pack]") {
+TEST_CASE("MiL.k Pack a wallet calling mlk pack_lock pack_release or lzm pack_reward directly is "
+          "refused",
+          "[pack]") {
   PackChain chain;
   const std::string id = chain.StakeAlice("200");
-  SimulationResult direct = chain.Run("lzm", "pack_reward", {kAliceAddress, "20", id}, kAlice);
-  CHECK(direct.response.status() == 403);
-  CHECK(chain.Pack("confirm_reward", {id, kAliceAddress, "20"}).response.status() == 404);
+  SimulationResult reward = chain.Run("lzm", "pack_reward", {kAliceAddress, "20", id}, kAlice);
+  CHECK(reward.response.status() == 403);
+  CHECK_THAT(reward.response.message(), Catch::Contains("or a call from the pack chaincode"));
   SimulationResult release = chain.Run("mlk", "pack_release", {kAliceAddress, "200"}, kAlice);
   CHECK(release.response.status() == 403);
+  CHECK_THAT(release.response.message(),
+             Catch::Contains("pack_release may be called only by the pack chaincode"));
+  SimulationResult lock = chain.Run("mlk", "pack_lock", {kAliceAddress, "200"}, kAlice);
+  CHECK(lock.response.status() == 403);
+  CHECK(chain.Pack("confirm_reward", {id, kAliceAddress, "20"}).response.status() == 404);
   CHECK(chain.Lzm(kAliceAddress) == "0");
-  CHECK(chain.Mlk("pack") == "200");
+  CHECK(chain.Mlk(kAliceAddress) == "800");
+  CHECK(chain.Staked(kAliceAddress) == "200");
+  chain.Invariants();
 }
 
 TEST_CASE("MiL.k Pack reward is 0 when the LZM events pool is exhausted", "[pack]") {
@@ -296,7 +287,7 @@ TEST_CASE("MiL.k Pack stake and unstake are sequenced", "[pack]") {
   CHECK(pack.IsSequenced("stake"));
   CHECK(pack.IsSequenced("unstake"));
   CHECK_FALSE(pack.IsSequenced("product"));
-  CHECK_FALSE(pack.IsSequenced("confirm_reward"));
+  CHECK_FALSE(pack.IsSequenced("stake_info"));
 }
 
 TEST_CASE("CheckPackInvariants detects a product out of step with its stakes", "[pack]") {
@@ -308,8 +299,12 @@ TEST_CASE("CheckPackInvariants detects a product out of step with its stakes", "
   chain.state().Put("pack", *CreateCompositeKey("product", {"p30"}), product.dump(),
                     Version{900, 0});
   CHECK(CheckPackInvariants(chain.state()).code() == Code::kDataLoss);
-  chain.state().Put("pack", *CreateCompositeKey("pending_mlk", {"lock"}), "{}", Version{901, 0});
-  CHECK(CheckPackInvariants(chain.state()).code() == Code::kDataLoss);
+  product["staked"] = "200";
+  chain.state().Put("pack", *CreateCompositeKey("product", {"p30"}), product.dump(),
+                    Version{901, 0});
+  REQUIRE(CheckPackInvariants(chain.state()).ok());
+  chain.state().Put("pack", *CreateCompositeKey("pending_mlk", {"lock"}), "{}", Version{902, 0});
+  CHECK_THAT(CheckPackInvariants(chain.state()).message(), Catch::Contains("unexpected key"));
 }
 
 }  // namespace
