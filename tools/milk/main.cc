@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       std::make_shared<milk::cli::CliContext>(std::cout, std::cerr, milk::SystemClock::Instance());
   std::unique_ptr<CLI::App> app = milk::cli::MakeMilkApp(ctx);
   milk::cli::RegisterClusterCommands(*app, ctx);
+  milk::cli::RegisterEconomyCommands(*app, ctx);
   milk::cli::RegisterNodeCommands(*app);
   milk::cli::RegisterLedgerCommands(*app, ctx);
   return milk::cli::RunMilkApp(*app, *ctx, argc, argv);
