@@ -72,6 +72,7 @@ std::string CryptoYaml(const ClusterOptions& options) {
     yaml += "      - {name: orderer" + std::to_string(i) + ", role: consenter}\n";
   }
   yaml += "      - {name: admin, role: admin}\n      - {name: issuer, role: client}\n";
+  yaml += ExtraTicaMembersYaml(options.content) + ExtraOrgsCryptoYaml(options.content);
   if (!options.wallets.empty()) {
     yaml += "wallets: [";
     for (size_t i = 0; i < options.wallets.size(); ++i) {
@@ -84,25 +85,16 @@ std::string CryptoYaml(const ClusterOptions& options) {
 
 // The demo profile with one consenter per node, in node order (raft id = index + 1).
 std::string ProfileYaml(const std::string& crypto_dir, const std::vector<std::string>& endpoints,
-                        int64_t batch_timeout_ms) {
+                        const ChainContent& content, int64_t batch_timeout_ms) {
   const std::string org_dir = crypto_dir + "/orgs/" + kOrg;
   std::string yaml = std::string("chain_id: ") + kChainId + "\norgs:\n  - name: " + kOrg +
-                     "\n    root_public_key_file: " + org_dir + "/root.pub\nconsenters:\n";
+                     "\n    root_public_key_file: " + org_dir + "/root.pub\n" +
+                     ExtraOrgsProfileYaml(content, crypto_dir) + "consenters:\n";
   for (size_t i = 0; i < endpoints.size(); ++i) {
     yaml += std::string("  - {org: ") + kOrg + ", cert_file: " + org_dir + "/members/orderer" +
             std::to_string(i) + "/cert, endpoint: \"" + endpoints[i] + "\"}\n";
   }
-  return yaml +
-         "chaincodes:\n"
-         "  - name: token\n"
-         "    version: 1\n"
-         "    endorsement_policy: \"OR('TICA.peer')\"\n"
-         "    acl:\n"
-         "      issue: [client, admin]\n"
-         "      transfer: [wallet, client]\n"
-         "      balance: [\"*\"]\n"
-         "      supply: [\"*\"]\n"
-         "    init_args: [MLKT]\n"
+  return yaml + ChaincodesYaml(content, crypto_dir) +
          "batch: {max_tx_count: 500, max_bytes: 4194304, batch_timeout_ms: " +
          std::to_string(batch_timeout_ms) + "}\nmax_timestamp_skew_ms: 300000\n";
 }
@@ -217,7 +209,7 @@ void TestCluster::WriteInputs() {
       ProfileYaml(crypto_dir(),
                   std::vector<std::string>(endpoints_.begin(),
                                            endpoints_.begin() + static_cast<long>(options_.nodes)),
-                  options_.batch_timeout_ms),
+                  options_.content, options_.batch_timeout_ms),
       dir_);
   INFO(profile.status().ToString());
   REQUIRE(profile.ok());
@@ -234,7 +226,11 @@ void TestCluster::WriteInputs() {
 }
 
 client::Signer TestCluster::Member(const std::string& name) const {
-  auto signer = client::LoadSigner(crypto_dir() + "/orgs/" + kOrg + "/members/" + name);
+  return OrgMember(kOrg, name);
+}
+
+client::Signer TestCluster::OrgMember(const std::string& org, const std::string& name) const {
+  auto signer = client::LoadSigner(crypto_dir() + "/orgs/" + org + "/members/" + name);
   INFO(signer.status().ToString());
   REQUIRE(signer.ok());
   return std::move(signer).value();

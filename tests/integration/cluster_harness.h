@@ -65,6 +65,8 @@ struct ClusterOptions {
   // i + 1. The harness's clients (Client, Status, RunMilk, SetClusterFaults) trust the org's TLS
   // CA. false: plaintext nodes, as before TLS.
   bool tls = true;
+  // More members, orgs and the genesis chaincodes (harness.h); default: the token chain.
+  ChainContent content;
 };
 
 // Not thread-safe except where marked: the test's main thread drives it (the children are tied
@@ -93,6 +95,7 @@ class TestCluster {
 
   // Thread-safe. Signers loaded from the generated files.
   client::Signer Member(const std::string& name) const;
+  client::Signer OrgMember(const std::string& org, const std::string& name) const;
   client::Signer Wallet(const std::string& name) const;
   std::string Address(const std::string& wallet_name) const;
 

@@ -55,7 +55,8 @@ std::string CryptoYaml(const HarnessOptions& options) {
                      "      - {name: peer0, role: peer}\n"
                      "      - {name: orderer0, role: consenter}\n"
                      "      - {name: admin, role: admin}\n"
-                     "      - {name: issuer, role: client}\n";
+                     "      - {name: issuer, role: client}\n" +
+                     ExtraTicaMembersYaml(options.content) + ExtraOrgsCryptoYaml(options.content);
   if (!options.wallets.empty()) {
     yaml += "wallets: [";
     for (size_t i = 0; i < options.wallets.size(); ++i) {
@@ -67,26 +68,19 @@ std::string CryptoYaml(const HarnessOptions& options) {
 }
 
 // The demo profile of deploy/local/demo-profile.yaml with absolute paths and our batch timeout.
-std::string ProfileYaml(const std::string& crypto_dir, int64_t batch_timeout_ms) {
+std::string ProfileYaml(const std::string& crypto_dir, const ChainContent& content,
+                        int64_t batch_timeout_ms) {
   const std::string org_dir = crypto_dir + "/orgs/" + kOrg;
   return std::string("chain_id: ") + kChainId +
          "\n"
          "orgs:\n"
          "  - name: " + kOrg + "\n"
-         "    root_public_key_file: " + org_dir + "/root.pub\n"
+         "    root_public_key_file: " + org_dir + "/root.pub\n" +
+         ExtraOrgsProfileYaml(content, crypto_dir) +
          "consenters:\n"
          "  - {org: " + kOrg + ", cert_file: " + org_dir +
-         "/members/orderer0/cert, endpoint: \"127.0.0.1:7051\"}\n"
-         "chaincodes:\n"
-         "  - name: token\n"
-         "    version: 1\n"
-         "    endorsement_policy: \"OR('TICA.peer')\"\n"
-         "    acl:\n"
-         "      issue: [client, admin]\n"
-         "      transfer: [wallet, client]\n"
-         "      balance: [\"*\"]\n"
-         "      supply: [\"*\"]\n"
-         "    init_args: [MLKT]\n"
+         "/members/orderer0/cert, endpoint: \"127.0.0.1:7051\"}\n" +
+         ChaincodesYaml(content, crypto_dir) +
          "batch: {max_tx_count: 500, max_bytes: 4194304, batch_timeout_ms: " +
          std::to_string(batch_timeout_ms) +
          "}\n"
@@ -146,7 +140,8 @@ void TestNode::WriteInputs() {
   REQUIRE(generated.ok());
 
   auto profile =
-      client::ParseChainProfile(ProfileYaml(crypto_dir(), options_.batch_timeout_ms), dir_);
+      client::ParseChainProfile(
+          ProfileYaml(crypto_dir(), options_.content, options_.batch_timeout_ms), dir_);
   INFO(profile.status().ToString());
   REQUIRE(profile.ok());
   auto genesis = client::BuildGenesisBlock(*profile, Member("admin"), now_ms);
@@ -177,6 +172,13 @@ std::string TestNode::operations_endpoint() const {
 
 client::Signer TestNode::Member(const std::string& name) const {
   auto signer = client::LoadSigner(member_dir(name));
+  INFO(signer.status().ToString());
+  REQUIRE(signer.ok());
+  return std::move(signer).value();
+}
+
+client::Signer TestNode::OrgMember(const std::string& org, const std::string& name) const {
+  auto signer = client::LoadSigner(crypto_dir() + "/orgs/" + org + "/members/" + name);
   INFO(signer.status().ToString());
   REQUIRE(signer.ok());
   return std::move(signer).value();
@@ -287,6 +289,48 @@ std::string TestNode::Log() const { return ReadFileOrEmpty(dir_ + "/milkd.log");
 
 client::GatewayClient TestNode::Client(client::GatewayOptions options) const {
   return client::GatewayClient(grpc_endpoint(), options);
+}
+
+std::string ExtraTicaMembersYaml(const ChainContent& content) {
+  std::string yaml;
+  for (const ExtraMember& m : content.tica_members) {
+    yaml += "      - {name: " + m.name + ", role: " + m.role + "}\n";
+  }
+  return yaml;
+}
+
+std::string ExtraOrgsCryptoYaml(const ChainContent& content) {
+  std::string yaml;
+  for (const ExtraOrg& org : content.orgs) {
+    yaml += "  - name: " + org.name + "\n    members:\n";
+    for (const ExtraMember& m : org.members) {
+      yaml += "      - {name: " + m.name + ", role: " + m.role + "}\n";
+    }
+  }
+  return yaml;
+}
+
+std::string ExtraOrgsProfileYaml(const ChainContent& content, const std::string& crypto_dir) {
+  std::string yaml;
+  for (const ExtraOrg& org : content.orgs) {
+    yaml += "  - name: " + org.name + "\n    root_public_key_file: " + crypto_dir + "/orgs/" +
+            org.name + "/root.pub\n";
+  }
+  return yaml;
+}
+
+std::string ChaincodesYaml(const ChainContent& content, const std::string& crypto_dir) {
+  if (content.chaincodes_yaml) return "chaincodes:\n" + content.chaincodes_yaml(crypto_dir);
+  return "chaincodes:\n"
+         "  - name: token\n"
+         "    version: 1\n"
+         "    endorsement_policy: \"OR('TICA.peer')\"\n"
+         "    acl:\n"
+         "      issue: [client, admin]\n"
+         "      transfer: [wallet, client]\n"
+         "      balance: [\"*\"]\n"
+         "      supply: [\"*\"]\n"
+         "    init_args: [MLKT]\n";
 }
 
 Result<client::InvokeResult> InvokeToken(const client::GatewayClient& peer,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,12 +26,39 @@ inline constexpr char kChainId[] = "demo";
 inline constexpr char kTokenChaincode[] = "token";
 inline constexpr char kOrg[] = "TICA";
 
+// What a test chain holds besides TICA's peer, consenter, admin and issuer: more TICA members,
+// more orgs (partners), and the genesis chaincodes. The default is the token chain of the demo.
+struct ExtraMember {
+  std::string name;
+  std::string role;  // a crypto.yaml member role: admin, client, relay, oracle...
+};
+struct ExtraOrg {
+  std::string name;
+  std::vector<ExtraMember> members;
+};
+struct ChainContent {
+  std::vector<ExtraMember> tica_members;
+  std::vector<ExtraOrg> orgs;  // each also joins the genesis as a chain org
+  // The profile's "chaincodes:" section, given the crypto directory (wallet addresses are in
+  // <crypto_dir>/wallets/<name>/address). Null: the token chaincode.
+  std::function<std::string(const std::string& crypto_dir)> chaincodes_yaml;
+};
+
+// Pieces of crypto.yaml and of the genesis profile for content, shared by both harnesses:
+// TICA's extra member lines, the extra orgs' crypto entries, their profile org entries, and the
+// chaincodes section.
+std::string ExtraTicaMembersYaml(const ChainContent& content);
+std::string ExtraOrgsCryptoYaml(const ChainContent& content);
+std::string ExtraOrgsProfileYaml(const ChainContent& content, const std::string& crypto_dir);
+std::string ChaincodesYaml(const ChainContent& content, const std::string& crypto_dir);
+
 struct HarnessOptions {
   // The chain's batch timeout. Small, so a lone transaction commits quickly and tests stay fast.
   int64_t batch_timeout_ms = 20;
   // Customer wallets to generate (wallets/<name>/), besides the org members peer0 (peer),
   // orderer0 (consenter), admin (admin) and issuer (client).
   std::vector<std::string> wallets = {"alice", "bob", "carol"};
+  ChainContent content;
 };
 
 // Not thread-safe, except where noted: the test's main thread drives it (it forks milkd, and the
@@ -61,6 +89,7 @@ class TestNode {
 
   // Signers loaded from the generated files.
   client::Signer Member(const std::string& name) const;
+  client::Signer OrgMember(const std::string& org, const std::string& name) const;
   client::Signer Wallet(const std::string& name) const;
   std::string Address(const std::string& wallet_name) const;
 
