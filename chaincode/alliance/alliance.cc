@@ -43,7 +43,7 @@ Result<milkpb::Response> Propose(Stub& stub, const std::vector<std::string>& arg
   if (partners >= kPartnersMax) return Error(412, "the registry is full");
   Json proposal = {{"org", org},         {"sector", sector}, {"brand", brand},
                    {"proposed_ms", stub.GetTxTimestamp()}, {"approvals", Json::array()},
-                   {"agreement", ""},    {"stake", "0"}};
+                   {"agreement", ""},    {"stake", "0"}, {"stakes", Json::object()}};
   MILK_RETURN_IF_ERROR(Save(stub, "proposal", {org}, proposal));
   MILK_RETURN_IF_ERROR(stub.SetEvent("partner_proposed", Json{{"org", org}, {"sector", sector}}.dump()));
   return Success();
@@ -90,35 +90,14 @@ Result<milkpb::Response> AcceptAgreement(Stub& stub, const std::vector<std::stri
   return alliance::ActivateIfReady(stub, args[0]);
 }
 
-Result<milkpb::Response> ConfirmStake(Stub& stub, const std::vector<std::string>& args) {
-  MILK_RETURN_IF_ERROR(alliance::RequireOperatorAdmin(stub));
-  if (args.size() != 3) return BadRequest("usage: confirm_stake <org> <amount> <reference>");
-  MILK_ASSIGN_OR_RETURN(Amount amount, ParseAmount(args[1]));
-  if (amount == 0) return InvalidArgument("the stake must be positive");
-  MILK_RETURN_IF_ERROR(alliance::CheckName("reference", args[2]));
-  const Json request = {{"org", args[0]}, {"amount", FormatAmount(amount)}};
-  MILK_ASSIGN_OR_RETURN(Json seen, Load(stub, "stake_ref", {args[2]}));
-  if (!seen.is_null()) {
-    if (seen == request) return Success();  // idempotent on the reference
-    return Error(409, "stake reference " + Quote(args[2]) + " was used for a different stake");
-  }
-  MILK_ASSIGN_OR_RETURN(Json proposal, PendingProposal(stub, args[0]));
-  MILK_ASSIGN_OR_RETURN(Amount staked, ParseAmount(proposal["stake"].get<std::string>()));
-  std::optional<Amount> total = CheckedAdd(staked, amount);
-  if (!total.has_value()) return InvalidArgument("the stake would overflow");
-  proposal["stake"] = FormatAmount(*total);
-  MILK_RETURN_IF_ERROR(Save(stub, "stake_ref", {args[2]}, request));
-  MILK_RETURN_IF_ERROR(Save(stub, "proposal", {args[0]}, proposal));
-  return alliance::ActivateIfReady(stub, args[0]);
-}
-
 Result<milkpb::Response> Withdraw(Stub& stub, const std::vector<std::string>& args) {
   MILK_RETURN_IF_ERROR(alliance::RequireOperatorAdmin(stub));
   if (args.size() != 1) return BadRequest("usage: withdraw <org>");
   MILK_ASSIGN_OR_RETURN(Json proposal, PendingProposal(stub, args[0]));
+  MILK_ASSIGN_OR_RETURN(Json released, alliance::ReleaseStakes(stub, proposal));
   MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey("proposal", {args[0]}));
   MILK_RETURN_IF_ERROR(stub.DelState(key));
-  return Success();
+  return Success(Json{{"org", args[0]}, {"released", released}}.dump());
 }
 
 Result<milkpb::Response> SetPartnerParams(Stub& stub, const std::vector<std::string>& args) {
@@ -205,7 +184,7 @@ Result<milkpb::Response> Dispatch(Stub& stub) {
   if (fn == "propose") return Propose(stub, args);
   if (fn == "approve") return Approve(stub, args);
   if (fn == "accept_agreement") return AcceptAgreement(stub, args);
-  if (fn == "confirm_stake") return ConfirmStake(stub, args);
+  if (fn == "stake") return alliance::Stake(stub, args);
   if (fn == "withdraw") return Withdraw(stub, args);
   if (fn == "set_partner_params") return SetPartnerParams(stub, args);
   if (fn == "propose_fee") return ProposeFee(stub, args);

@@ -4,7 +4,9 @@
 // TICA; in phase 2 a joining partner must also stake MLK. It also keeps the parameters partners
 // govern and the registry of brand chains that cross-chain proofs are checked against.
 //
-//   Init <json>   {"operator_org": "TICA", "phase": 1, "stake_min": "0", "fee_bps": 150}
+//   Init <json>   {"operator_org": "TICA", "phase": 1, "stake_min": "0", "fee_bps": 150,
+//                  "mlk_chaincode": "mlk"}   (all but operator_org optional; mlk_chaincode
+//                  defaults to "": no stake can be made)
 //
 // Joining (admins; TICA = the operator org):
 //   propose <org> <sector> <brand>       TICA admin. 409 when the sector or org is taken or
@@ -12,11 +14,19 @@
 //   approve <org>                        an admin of an active partner, once per partner.
 //   accept_agreement <org> <hash>        an admin of the joining org accepts TICA's service
 //                                        agreement (its document hash, 64 hex).
-//   confirm_stake <org> <amount> <ref>   TICA admin attests the joining partner's MLK stake
-//                                        (phase 2), idempotent on ref.
-//   withdraw <org>                       TICA admin drops a pending proposal.
+//   stake <org> <amount> <ref>           an admin of the joining org bonds MLK from its own
+//                                        address: invokes <mlk_chaincode> `alliance_lock
+//                                        <WalletAddress(signer key)> <amount>` (mlk's 412 when
+//                                        short passes through; 412 without mlk_chaincode). The
+//                                        proposal records the total and each address' share.
+//                                        Phase 1 or 2. Idempotent on ref (same org, amount and
+//                                        signer: the first answer; else 409). Event
+//                                        "partner_staked".
+//   withdraw <org>                       TICA admin drops a pending proposal and gives every
+//                                        recorded stake back (<mlk> `alliance_release`).
 //   A proposal becomes an active partner as soon as every partner active at that moment approved,
 //   the agreement is accepted and (phase 2) the stake reaches stake_min: event "partner_joined".
+//   An active partner's stake stays bonded: there is no unbonding function yet.
 // Governance:
 //   set_partner_params <min_price_bps> <renewal_ms>   a partner's admin, for its own brand:
 //                                        minimum price in basis points of redemption value
@@ -36,7 +46,8 @@
 // Queries (anyone): partner <org>, partners, proposal <org>, params, brand_chain <chain_id>.
 //
 // State (namespace "alliance"), JSON values: ("param", name), ("partner", org),
-// ("sector", sector) -> org, ("proposal", org), ("fee_proposal"), ("stake_ref", ref),
+// ("sector", sector) -> org, ("proposal", org) with "stake" and "stakes" {address: amount},
+// ("fee_proposal"), ("stake_ref", ref) {"request", "result"},
 // ("brand_chain", chain_id).
 #pragma once
 
@@ -65,7 +76,8 @@ class AllianceChaincode final : public Chaincode {
 
 // Invariants over committed state (for model-based tests): every sector maps to an active
 // partner of that sector and every active partner owns exactly its sector; no pending proposal
-// is for an active partner or a taken sector; parameters are within their bounds.
+// is for an active partner or a taken sector; parameters are within their bounds; every stake
+// total equals the sum of its per-address stakes.
 Status CheckAllianceInvariants(StateReader& state);
 
 }  // namespace milk::chaincode

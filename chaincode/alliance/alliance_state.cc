@@ -109,7 +109,7 @@ Result<Json> AllPartners(Stub& stub) {
 
 Result<Json> Params(Stub& stub) {
   Json out = Json::object();
-  for (const char* name : {"operator_org", "phase", "stake_min", "fee_bps"}) {
+  for (const char* name : {"operator_org", "phase", "stake_min", "fee_bps", "mlk_chaincode"}) {
     MILK_ASSIGN_OR_RETURN(Json value, Load(stub, "param", {name}));
     out[name] = value;
   }
@@ -144,7 +144,8 @@ Result<milkpb::Response> ActivateIfReady(Stub& stub, const std::string& org) {
                     {"joined_ms", stub.GetTxTimestamp()},
                     {"min_price_bps", kDefaultMinPriceBps},
                     {"renewal_ms", kDefaultRenewalMs},
-                    {"stake", proposal["stake"]}};
+                    {"stake", proposal["stake"]},
+                    {"stakes", proposal.value("stakes", Json::object())}};
     MILK_RETURN_IF_ERROR(Save(stub, "partner", {org}, partner));
     MILK_RETURN_IF_ERROR(Save(stub, "sector", {proposal["sector"].get<std::string>()}, org));
     MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey("proposal", {org}));
@@ -218,7 +219,8 @@ Result<milkpb::Response> InitParams(Stub& stub) {
   Json init = Json::parse(stub.GetArgs()[0], nullptr, false);
   if (!init.is_object()) return InvalidArgument("Init argument is not a JSON object");
   for (const auto& [key, value] : init.items()) {
-    if (key != "operator_org" && key != "phase" && key != "stake_min" && key != "fee_bps") {
+    if (key != "operator_org" && key != "phase" && key != "stake_min" && key != "fee_bps" &&
+        key != "mlk_chaincode") {
       return InvalidArgument("unknown Init key " + Quote(key));
     }
   }
@@ -229,6 +231,11 @@ Result<milkpb::Response> InitParams(Stub& stub) {
   const Json phase = init.value("phase", Json(1));
   const Json fee = init.value("fee_bps", Json(150));
   const Json stake = init.value("stake_min", Json("0"));
+  const Json mlk = init.value("mlk_chaincode", Json(""));
+  if (!mlk.is_string()) return InvalidArgument("mlk_chaincode is a chaincode name");
+  if (!mlk.get<std::string>().empty()) {
+    MILK_RETURN_IF_ERROR(CheckName("mlk_chaincode", mlk.get<std::string>()));
+  }
   if (!phase.is_number_integer() || (phase != 1 && phase != 2)) return InvalidArgument("phase is 1 or 2");
   if (!fee.is_number_integer() || fee.get<int64_t>() < 0 || fee.get<int64_t>() > kFeeBpsMax) {
     return InvalidArgument("fee_bps is an integer in [0, " + std::to_string(kFeeBpsMax) + "]");
@@ -239,6 +246,7 @@ Result<milkpb::Response> InitParams(Stub& stub) {
   MILK_RETURN_IF_ERROR(Save(stub, "param", {"phase"}, phase));
   MILK_RETURN_IF_ERROR(Save(stub, "param", {"fee_bps"}, fee));
   MILK_RETURN_IF_ERROR(Save(stub, "param", {"stake_min"}, FormatAmount(stake_min)));
+  MILK_RETURN_IF_ERROR(Save(stub, "param", {"mlk_chaincode"}, mlk));
   return Success();
 }
 
@@ -286,7 +294,25 @@ Status CheckAllianceInvariants(StateReader& state) {
       return Internal("partner " + org.dump() + " has a minimum price out of bounds");
     }
   }
+  // A stake total is the sum of what each address bonded (records from before the per-address
+  // stakes carry no "stakes" and are not checked).
+  auto check_stakes = [](const std::string& org, const Json& record) -> Status {
+    if (!record.contains("stakes")) return Status::Ok();
+    Amount sum = 0;
+    for (const auto& [address, value] : record["stakes"].items()) {
+      auto amount = ParseAmount(value.is_string() ? value.get<std::string>() : "");
+      std::optional<Amount> next = amount.ok() ? CheckedAdd(sum, *amount) : std::nullopt;
+      if (!next.has_value()) return Internal("stake of " + address + " for " + org + " is corrupt");
+      sum = *next;
+    }
+    if (!record["stake"].is_string() || record["stake"].get<std::string>() != FormatAmount(sum)) {
+      return Internal("stake total of " + org + " is not the sum of its stakes");
+    }
+    return Status::Ok();
+  };
+  for (const auto& [org, partner] : partners) MILK_RETURN_IF_ERROR(check_stakes(org, partner));
   for (const auto& [org, proposal] : proposals) {
+    MILK_RETURN_IF_ERROR(check_stakes(org, proposal));
     if (partners.count(org) != 0) return Internal("active partner " + org + " is also proposed");
     if (sectors.count(proposal["sector"].get<std::string>()) != 0) {
       return Internal("proposal of " + org + " is for a taken sector");

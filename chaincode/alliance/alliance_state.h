@@ -43,6 +43,13 @@ Result<milkpb::Response> ApplyFeeIfApproved(Stub& stub);
 Result<milkpb::Response> RegisterBrandChain(Stub& stub, const std::vector<std::string>& args);
 Result<milkpb::Response> InitParams(Stub& stub);
 
+// alliance_stake.cc. stake <org> <amount> <ref>: an admin of the proposed org bonds MLK from its
+// own address through mlk alliance_lock; idempotent on ref; activates the proposal when ready.
+Result<milkpb::Response> Stake(Stub& stub, const std::vector<std::string>& args);
+// Gives every stake recorded on the proposal back to its address (mlk alliance_release);
+// answers {address: amount} released. Fails, changing nothing, when mlk refuses one.
+Result<Json> ReleaseStakes(Stub& stub, const Json& proposal);
+
 // Status codes to responses: 400 bad input, 403 role, 404 unknown, 409 conflict, 412
 // precondition, 500 otherwise.
 milkpb::Response FromStatus(const Status& status);

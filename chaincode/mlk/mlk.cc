@@ -26,6 +26,8 @@ milkpb::Response MlkChaincode::Invoke(Stub& stub) {
       {"exchange_pay", mlk::ExchangePay},
       {"pack_lock", mlk::PackLock},
       {"pack_release", mlk::PackRelease},
+      {"alliance_lock", mlk::AllianceLock},
+      {"alliance_release", mlk::AllianceRelease},
       {"balance", mlk::BalanceQuery},
       {"pool", mlk::PoolQuery},
       {"supply", mlk::SupplyQuery},

@@ -48,6 +48,13 @@
 //        into pack's custody ("staked", address). 412 when short.
 //   pack_release <address> <amount>   caller "pack"; address == the signer's. Moves custody back
 //        to the unlocked balance; 412 beyond the custody. Both answer {"address","staked"}.
+//   alliance_lock <address> <amount>  caller "alliance"; address == the signer's (a partner
+//        admin's address, WalletAddress of its key). Moves unlocked MLK (matured lots released
+//        first) into the alliance's custody ("bonded", address): a joining partner's stake.
+//        412 when short.
+//   alliance_release <address> <amount>  caller "alliance"; any signer (TICA's admin returns a
+//        withdrawn proposal's stakes). Moves the bond back to address' unlocked balance; 412
+//        beyond the bond. Both answer {"address","bonded"}.
 // Queries (anyone): balance <address>, pool <name>, supply, params, burned <address>.
 //
 // Errors: 400 bad input, 403 not TICA's admin, 404 unknown pool, 409 idempotency mismatch,
@@ -56,7 +63,8 @@
 // State (namespace "mlk"), composite keys: ("params") JSON; ("pool", name) remaining;
 // ("balance", addr) unlocked; ("lot", addr, unlock_ms 20 digits, ref) locked amount;
 // ("lock_grant", addr, unlock_ms, ref) the lot as granted, kept forever (checked by the
-// invariants); ("staked", addr) pack custody; ("lot_count"); ("burned") total;
+// invariants); ("staked", addr) pack custody; ("bonded", addr) alliance custody;
+// ("lot_count"); ("burned") total;
 // ("burned_by", addr); ("paid_to", org) contribution paid per partner;
 // ("request", ref) {"request":..., "result":...}.
 #pragma once
@@ -108,7 +116,8 @@ class MlkChaincode final : public Chaincode {
 
 // Invariants over committed state (model-based tests), kInternal naming the first broken one:
 // every stored amount parses; sum of pool remainders + unlocked balances + locked lots + pack
-// custody (staked) + burned == kMlkTotalSupply exactly; no pool above its initial size;
+// custody (staked) + alliance custody (bonded) + burned == kMlkTotalSupply exactly; no pool
+// above its initial size;
 // burned == sum of burned_by; lot_count == number of lots <= kLotsMax; no locked amount moved
 // early: every lock_grant whose unlock time is after now_ms still has its lot, same amount.
 Status CheckMlkInvariants(StateReader& state, int64_t now_ms);

@@ -1,7 +1,8 @@
 // Functions only another chaincode may call (GetCallingChaincode): the exchange moving MLK in and
-// out of TICA's liquidity account, and pack taking MLK into custody and giving it back. The
-// creator stays the transaction's signer, so each also checks that the wallet it moves is the
-// signer's own: the calling chaincode cannot move anyone else's MLK.
+// out of TICA's liquidity account, pack taking MLK into custody and giving it back, and the
+// alliance bonding a joining partner's stake. The creator stays the transaction's signer, so
+// each (but alliance_release) also checks that the wallet it moves is the signer's own: the
+// calling chaincode cannot take anyone else's MLK.
 #include "chaincode/mlk/mlk.h"
 #include "chaincode/mlk/mlk_functions.h"
 #include "chaincode/shim/text.h"
@@ -95,6 +96,11 @@ Result<milkpb::Response> Custody(Stub& stub, const std::string& address) {
   return Success(Json{{"address", address}, {"staked", FormatAmount(staked)}}.dump());
 }
 
+Result<milkpb::Response> Bonded(Stub& stub, const std::string& address) {
+  MILK_ASSIGN_OR_RETURN(Amount bonded, LoadAmount(stub, "bonded", {address}));
+  return Success(Json{{"address", address}, {"bonded", FormatAmount(bonded)}}.dump());
+}
+
 }  // namespace
 
 Result<milkpb::Response> ExchangeCollect(Stub& stub, const Args& args) {
@@ -162,6 +168,60 @@ Result<milkpb::Response> PackRelease(Stub& stub, const Args& args) {
   MILK_RETURN_IF_ERROR(SaveAmount(stub, "staked", {address}, staked - amount));
   MILK_RETURN_IF_ERROR(Credit(stub, address, amount));
   return Custody(stub, address);
+}
+
+// The alliance's stake: unlocked MLK of the signer's own address into custody ("bonded").
+Result<milkpb::Response> AllianceLock(Stub& stub, const Args& args) {
+  MILK_RETURN_IF_ERROR(RequireCallingChaincode(stub, kAllianceCallerName, "alliance_lock"));
+  if (args.size() != 2) return InvalidArgument("usage: alliance_lock <address> <amount>");
+  MILK_RETURN_IF_ERROR(CheckAddress(args[0]));
+  MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[1]));
+  MILK_RETURN_IF_ERROR(RequireSigner(stub, args[0], "alliance_lock"));
+  MILK_ASSIGN_OR_RETURN(Json params, Params(stub));
+  const std::string& address = args[0];
+  if (address == params["gateway_account"].get<std::string>()) {
+    return InvalidArgument("the gateway account moves only by deposit and withdraw");
+  }
+  // MISSION.md: the liquidity pool is never distributed out, so it cannot back a stake either.
+  if (address == params["liquidity_account"].get<std::string>()) {
+    return InvalidArgument("the liquidity account moves only through the exchange");
+  }
+  MILK_RETURN_IF_ERROR(ReleaseMatured(stub, address).status());
+  MILK_ASSIGN_OR_RETURN(Amount balance, LoadAmount(stub, "balance", {address}));
+  if (balance < amount) {
+    return FailedPrecondition("insufficient unlocked balance to bond: " + address + " has " +
+                              FormatAmount(balance) + ", the stake needs " + FormatAmount(amount));
+  }
+  MILK_ASSIGN_OR_RETURN(Amount bonded, LoadAmount(stub, "bonded", {address}));
+  MILK_RETURN_IF_ERROR(SaveAmount(stub, "balance", {address}, balance - amount));
+  // Custody is part of the fixed supply: no overflow.
+  MILK_RETURN_IF_ERROR(SaveAmount(stub, "bonded", {address}, bonded + amount));
+  return Bonded(stub, address);
+}
+
+// Gives bonded MLK back. The signer need not own the address: TICA's admin withdrawing a
+// proposal returns its stakes; only the alliance chaincode can ask, and only to the address
+// that bonded them.
+Result<milkpb::Response> AllianceRelease(Stub& stub, const Args& args) {
+  MILK_RETURN_IF_ERROR(RequireCallingChaincode(stub, kAllianceCallerName, "alliance_release"));
+  if (args.size() != 2) return InvalidArgument("usage: alliance_release <address> <amount>");
+  MILK_RETURN_IF_ERROR(CheckAddress(args[0]));
+  MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[1]));
+  MILK_RETURN_IF_ERROR(Params(stub).status());
+  const std::string& address = args[0];
+  MILK_ASSIGN_OR_RETURN(Amount bonded, LoadAmount(stub, "bonded", {address}));
+  if (bonded < amount) {
+    return FailedPrecondition("the alliance bond of " + address + " holds " +
+                              FormatAmount(bonded) + ", cannot release " + FormatAmount(amount));
+  }
+  if (bonded == amount) {  // state holds only live bonds
+    MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey("bonded", {address}));
+    MILK_RETURN_IF_ERROR(stub.DelState(key));
+  } else {
+    MILK_RETURN_IF_ERROR(SaveAmount(stub, "bonded", {address}, bonded - amount));
+  }
+  MILK_RETURN_IF_ERROR(Credit(stub, address, amount));
+  return Bonded(stub, address);
 }
 
 }  // namespace milk::chaincode::mlk

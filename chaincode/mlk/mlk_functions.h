@@ -26,13 +26,17 @@ Result<milkpb::Response> Deposit(Stub& stub, const Args& args);
 Result<milkpb::Response> Withdraw(Stub& stub, const Args& args);
 
 // Called by another chaincode only (mlk_calls.cc): GetCallingChaincode must be exactly these
-// names, fixed because the exchange and pack are registered under them on the center chain.
+// names, fixed because the exchange, pack and the alliance are registered under them on the
+// center chain.
 inline constexpr char kExchangeCallerName[] = "exchange";
 inline constexpr char kPackCallerName[] = "pack";
+inline constexpr char kAllianceCallerName[] = "alliance";
 Result<milkpb::Response> ExchangeCollect(Stub& stub, const Args& args);
 Result<milkpb::Response> ExchangePay(Stub& stub, const Args& args);
 Result<milkpb::Response> PackLock(Stub& stub, const Args& args);
 Result<milkpb::Response> PackRelease(Stub& stub, const Args& args);
+Result<milkpb::Response> AllianceLock(Stub& stub, const Args& args);
+Result<milkpb::Response> AllianceRelease(Stub& stub, const Args& args);
 
 // Queries (mlk_queries.cc).
 Result<milkpb::Response> BalanceQuery(Stub& stub, const Args& args);

@@ -11,7 +11,7 @@ namespace {
 
 struct Totals {
   std::map<std::string, Amount> pools;
-  Amount balances = 0, staked = 0, lots = 0, burned = 0, burned_by = 0, lot_count = 0;
+  Amount balances = 0, staked = 0, bonded = 0, lots = 0, burned = 0, burned_by = 0, lot_count = 0;
   size_t lots_seen = 0;
   std::map<std::string, Amount> lot_by_key;    // "addr/unlock/ref" -> amount
   std::map<std::string, Amount> grant_by_key;  // lock_grant, same key form
@@ -46,6 +46,8 @@ Status Visit(const std::string& key, const std::string& value, Totals& totals) {
     MILK_RETURN_IF_ERROR(Add(totals.balances, *amount, "balances"));
   } else if (type == "staked") {
     MILK_RETURN_IF_ERROR(Add(totals.staked, *amount, "pack custody"));
+  } else if (type == "bonded") {
+    MILK_RETURN_IF_ERROR(Add(totals.bonded, *amount, "alliance bonds"));
   } else if (type == "lot" && !joined.empty()) {
     MILK_RETURN_IF_ERROR(Add(totals.lots, *amount, "lots"));
     totals.lot_by_key[joined] = *amount;
@@ -80,6 +82,7 @@ Status CheckMlkInvariants(StateReader& state, int64_t now_ms) {
   Amount sum = totals.balances;
   MILK_RETURN_IF_ERROR(Add(sum, totals.lots, "lots"));
   MILK_RETURN_IF_ERROR(Add(sum, totals.staked, "pack custody"));
+  MILK_RETURN_IF_ERROR(Add(sum, totals.bonded, "alliance bonds"));
   MILK_RETURN_IF_ERROR(Add(sum, totals.burned, "burned"));
   for (const mlk::PoolShare& share : mlk::kPools) {
     const mlk::Json& size = params["pools"][share.name];
@@ -98,8 +101,8 @@ Status CheckMlkInvariants(StateReader& state, int64_t now_ms) {
     }
   }
   if (sum != kMlkTotalSupply) {
-    return Broken("pools + balances + lots + staked + burned = " + FormatAmount(sum) + ", not " +
-                  FormatAmount(kMlkTotalSupply));
+    return Broken("pools + balances + lots + staked + bonded + burned = " + FormatAmount(sum) +
+                  ", not " + FormatAmount(kMlkTotalSupply));
   }
   if (totals.burned != totals.burned_by)
     return Broken("burned total differs from the per-address sum");

@@ -16,6 +16,18 @@ Status RefuseGateway(const Json& params, const std::string& address, const std::
   return Status::Ok();
 }
 
+// MISSION.md: the liquidity pool is "only for exchange liquidity, never distributed out". The
+// liquidity account therefore moves only through the exchange (exchange_collect/exchange_pay)
+// and receives only the liquidity pool's grant: whoever holds its key cannot spend it, and its
+// balance always equals granted + collected - paid.
+Status RefuseLiquidity(const Json& params, const std::string& address, const std::string& what) {
+  if (address == params["liquidity_account"].get<std::string>()) {
+    return InvalidArgument("the liquidity account " + address +
+                           " moves only through the exchange, not by " + what);
+  }
+  return Status::Ok();
+}
+
 // The LZM reward for a burn: lzm `burn_reward <from> <amount> <txid>` when mlk is configured with
 // an lzm chaincode. Answers the LZM paid ("0" without lzm or when its events pool is exhausted,
 // 412: the burn stands); any other refusal fails the burn with lzm's status.
@@ -56,6 +68,8 @@ Result<milkpb::Response> Transfer(Stub& stub, const Args& args) {
   if (to == from) return BadRequest("cannot transfer to yourself: to is the caller's address");
   MILK_RETURN_IF_ERROR(RefuseGateway(params, from, "transfer"));
   MILK_RETURN_IF_ERROR(RefuseGateway(params, to, "transfer (use withdraw)"));
+  MILK_RETURN_IF_ERROR(RefuseLiquidity(params, from, "transfer"));
+  MILK_RETURN_IF_ERROR(RefuseLiquidity(params, to, "transfer"));
   MILK_RETURN_IF_ERROR(ReleaseMatured(stub, from).status());
   MILK_RETURN_IF_ERROR(Move(stub, from, to, amount));
   const std::string event =
@@ -70,6 +84,7 @@ Result<milkpb::Response> Burn(Stub& stub, const Args& args) {
   const std::string from = CallerAddress(stub);
   MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[0]));
   MILK_RETURN_IF_ERROR(RefuseGateway(params, from, "burn"));
+  MILK_RETURN_IF_ERROR(RefuseLiquidity(params, from, "burn"));
   MILK_RETURN_IF_ERROR(ReleaseMatured(stub, from).status());
   MILK_ASSIGN_OR_RETURN(Amount balance, LoadAmount(stub, "balance", {from}));
   if (balance < amount) {
@@ -113,6 +128,7 @@ Result<milkpb::Response> Deposit(Stub& stub, const Args& args) {
   MILK_RETURN_IF_ERROR(CheckName("external_ref", ref));
   const std::string gateway = params["gateway_account"].get<std::string>();
   if (to == gateway) return BadRequest("cannot deposit to the gateway account itself");
+  MILK_RETURN_IF_ERROR(RefuseLiquidity(params, to, "deposit"));
   const Json request = {{"function", "deposit"}, {"args", args}};
   MILK_ASSIGN_OR_RETURN(std::optional<std::string> first, FindRequest(stub, "ext:" + ref, request));
   if (first.has_value()) return Success(*first);
@@ -133,6 +149,7 @@ Result<milkpb::Response> Withdraw(Stub& stub, const Args& args) {
   MILK_RETURN_IF_ERROR(CheckName("external_ref", ref));
   const std::string gateway = params["gateway_account"].get<std::string>();
   MILK_RETURN_IF_ERROR(RefuseGateway(params, from, "withdraw"));
+  MILK_RETURN_IF_ERROR(RefuseLiquidity(params, from, "withdraw"));
   const Json request = {{"function", "withdraw"}, {"from", from}, {"args", args}};
   MILK_ASSIGN_OR_RETURN(std::optional<std::string> first, FindRequest(stub, "ext:" + ref, request));
   if (first.has_value()) return Success(*first);

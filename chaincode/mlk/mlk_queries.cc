@@ -41,11 +41,13 @@ Result<milkpb::Response> BalanceQuery(Stub& stub, const Args& args) {
   MILK_ASSIGN_OR_RETURN(LotSums sums, SumLots(stub, {args[0]}));
   MILK_ASSIGN_OR_RETURN(Amount burned, LoadAmount(stub, "burned_by", {args[0]}));
   MILK_ASSIGN_OR_RETURN(Amount staked, LoadAmount(stub, "staked", {args[0]}));
+  MILK_ASSIGN_OR_RETURN(Amount bonded, LoadAmount(stub, "bonded", {args[0]}));
   return Success(Json{{"address", args[0]},
                       {"unlocked", FormatAmount(balance + sums.matured)},
                       {"locked", FormatAmount(sums.locked)},
                       {"lots", sums.lots},
                       {"staked", FormatAmount(staked)},
+                      {"bonded", FormatAmount(bonded)},
                       {"burned", FormatAmount(burned)}}
                      .dump());
 }

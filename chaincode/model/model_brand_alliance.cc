@@ -267,8 +267,8 @@ void World::AllianceOp() {
     op.args = {candidate.org, rng.Percent(90) ? key_hex : "xyz"};
     Run(op);
   } else if (roll < 42) {
-    op.function = rng.Percent(50) ? "confirm_stake" : "set_phase";
-    op.who = Right(tica_admin);
+    op.function = rng.Percent(50) ? "stake" : "set_phase";
+    op.who = Right(op.function == "stake" ? candidate : tica_admin);
     op.args =
         op.function == "set_phase"
             ? std::vector<std::string>{Num(1 + static_cast<int64_t>(rng.Below(3))),

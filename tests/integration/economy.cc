@@ -34,8 +34,8 @@ std::string Chaincode(const std::string& name, const Json& init) {
 }
 
 std::string EconomyChaincodes(const std::string& crypto_dir, int64_t listing_ms) {
-  const Json alliance = {{"operator_org", "TICA"}, {"phase", 1}, {"stake_min", "0"},
-                         {"fee_bps", 150}};
+  const Json alliance = {{"operator_org", "TICA"}, {"phase", 1},    {"stake_min", "0"},
+                         {"fee_bps", 150},        {"mlk_chaincode", "mlk"}};
   const Json mlk = {
       {"operator_org", "TICA"},
       {"listing_ms", listing_ms},

@@ -1,77 +1,8 @@
 // The alliance rules of MISSION.md ("The alliance"), one test per rule, refusals with their
 // errors; the invariant checker runs after every committed call.
-#include "chaincode/alliance/alliance.h"
+#include "chaincode/alliance/tests/alliance_test_util.h"
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
-#include "chaincode/shim/memory_state.h"
-#include "chaincode/shim/simulator.h"
-#include "chaincode/shim/tests/test_util.h"
-
-namespace milk::chaincode {
-namespace {
-
-using Json = nlohmann::json;
-using testing::Context;
-using testing::Member;
-
-const crypto::IdentityInfo kTica = Member("TICA", milkpb::ADMIN, 't');
-const crypto::IdentityInfo kTicaClient = Member("TICA", milkpb::CLIENT, 'u');
-const crypto::IdentityInfo kAirAdmin = Member("Air", milkpb::ADMIN, 'a');
-const crypto::IdentityInfo kHotelAdmin = Member("Hotel", milkpb::ADMIN, 'h');
-const crypto::IdentityInfo kShopAdmin = Member("Shop", milkpb::ADMIN, 's');
-const std::string kAgreement(64, 'a');
-
-class Alliance {
- public:
-  explicit Alliance(const std::string& init = R"({"operator_org":"TICA"})") {
-    registry_.Register(kAllianceChaincodeName, std::make_shared<AllianceChaincode>());
-    SimulationResult r = Simulate(registry_, state_, Context("alliance", "", {init}, kTica), true);
-    init_status = r.response.status();
-    if (init_status == 200) Commit(r);
-  }
-  milkpb::Response Run(const crypto::IdentityInfo& who, const std::string& fn,
-                       std::vector<std::string> args = {}) {
-    TxContext context = Context("alliance", fn, std::move(args), who);
-    context.timestamp_ms = now_ms;
-    SimulationResult r = Simulate(registry_, state_, context);
-    if (r.response.status() == 200) Commit(r);
-    return r.response;
-  }
-  Json Get(const std::string& fn, std::vector<std::string> args = {}) {
-    milkpb::Response r = Run(kTicaClient, fn, std::move(args));
-    REQUIRE(r.status() == 200);
-    return Json::parse(r.payload());
-  }
-  // Proposes org for sector, accepts the agreement, and has every active partner approve.
-  void Join(const std::string& org, const std::string& sector,
-            const std::vector<crypto::IdentityInfo>& approvers) {
-    REQUIRE(Run(kTica, "propose", {org, sector, org + "Points"}).status() == 200);
-    for (const auto& a : approvers) REQUIRE(Run(a, "approve", {org}).status() == 200);
-    REQUIRE(Run(Member(org, milkpb::ADMIN, org[0]), "accept_agreement", {org, kAgreement})
-                .status() == 200);
-  }
-  bool Active(const std::string& org) {
-    return Run(kTicaClient, "partner", {org}).status() == 200;
-  }
-
-  int init_status = 0;
-  int64_t now_ms = 1'800'000'000'000;
-
- private:
-  void Commit(const SimulationResult& r) {
-    state_.Apply(r.rwset, Version{block_++, 0});
-    Status invariants = CheckAllianceInvariants(state_);
-    INFO(invariants.ToString());
-    REQUIRE(invariants.ok());
-  }
-  Registry registry_;
-  MemoryState state_;
-  uint64_t block_ = 1;
-};
-
-}  // namespace
+namespace milk::chaincode::alliance_test {
 
 TEST_CASE("alliance rule: a partner joins only by the operator's proposal", "[alliance]") {
   Alliance a;
@@ -129,27 +60,6 @@ TEST_CASE("alliance rule: one partner per industry sector", "[alliance]") {
   CHECK(a.Run(kTica, "propose", {"Air", "food", "AirMiles"}).status() == 409);     // org active
   CHECK(a.Run(kTica, "withdraw", {"Hotel"}).status() == 200);
   CHECK(a.Run(kTica, "propose", {"Inn", "lodging", "InnPoints"}).status() == 200);
-}
-
-TEST_CASE("alliance rule: in phase 2 a joining partner must stake MLK", "[alliance]") {
-  Alliance a(R"({"operator_org":"TICA","phase":2,"stake_min":"1000"})");
-  REQUIRE(a.Run(kTica, "propose", {"Air", "travel", "AirMiles"}).status() == 200);
-  milkpb::Response r = a.Run(kAirAdmin, "accept_agreement", {"Air", kAgreement});
-  REQUIRE(r.status() == 200);
-  CHECK(Json::parse(r.payload())["active"] == false);
-  // While pending: the same acceptance again is idempotent, another document is refused.
-  CHECK(a.Run(kAirAdmin, "accept_agreement", {"Air", kAgreement}).status() == 200);
-  CHECK(a.Run(kAirAdmin, "accept_agreement", {"Air", std::string(64, 'b')}).status() == 409);
-  CHECK(a.Run(kAirAdmin, "confirm_stake", {"Air", "600", "lock-1"}).status() == 403);
-  REQUIRE(a.Run(kTica, "confirm_stake", {"Air", "600", "lock-1"}).status() == 200);
-  CHECK_FALSE(a.Active("Air"));
-  // Idempotent on the reference; the same reference for another stake is refused.
-  CHECK(a.Run(kTica, "confirm_stake", {"Air", "600", "lock-1"}).status() == 200);
-  CHECK(a.Run(kTica, "confirm_stake", {"Air", "700", "lock-1"}).status() == 409);
-  CHECK_FALSE(a.Active("Air"));
-  REQUIRE(a.Run(kTica, "confirm_stake", {"Air", "400", "lock-2"}).status() == 200);
-  CHECK(a.Active("Air"));
-  CHECK(a.Get("partner", {"Air"})["stake"] == "1000");
 }
 
 TEST_CASE("alliance rule: the fee changes only when every partner approves", "[alliance]") {
@@ -226,4 +136,4 @@ TEST_CASE("alliance: unknown functions are refused", "[alliance]") {
   CHECK(a.Run(kTica, "dissolve").status() == 404);
 }
 
-}  // namespace milk::chaincode
+}  // namespace milk::chaincode::alliance_test

@@ -209,7 +209,7 @@ TEST_CASE("Invariant checker counts pack custody in the supply", "[mlk][calls]")
   chain.state().Delete(kMlkChaincodeName, *CreateCompositeKey("staked", {kAliceAddress}),
                        Version{90, 2});
   CHECK_THAT(CheckMlkInvariants(chain.state(), chain.now_ms()).message(),
-             Catch::Contains("pools + balances + lots + staked + burned = "));
+             Catch::Contains("pools + balances + lots + staked + bonded + burned = "));
   chain.state().Put(kMlkChaincodeName, *CreateCompositeKey("staked", {kBobAddress}), "x",
                     Version{91, 0});
   CHECK_THAT(CheckMlkInvariants(chain.state(), chain.now_ms()).message(),

@@ -186,12 +186,27 @@ TEST_CASE("The gateway account moves only by deposit and withdraw", "[mlk]") {
   CheckRefused(chain.Run("withdraw", {Mlk(1), "x"}, kGatewayKey), 400, "gateway");
 }
 
+TEST_CASE("The liquidity pool is never distributed out of the exchange", "[mlk]") {
+  MlkChain chain;
+  const crypto::IdentityInfo liquidity_key = testing::Wallet('l');
+  REQUIRE(chain.Run("grant", {"liquidity", kLiquidityAddress, Mlk(100), "liq-1"})
+              .response.status() == 200);
+  chain.Fund(kAliceAddress, 5, "fund-1");
+  const std::string why = "moves only through the exchange";
+  CheckRefused(chain.Run("transfer", {kAliceAddress, Mlk(1)}, liquidity_key), 400, why);
+  CheckRefused(chain.Run("burn", {Mlk(1)}, liquidity_key), 400, why);
+  CheckRefused(chain.Run("withdraw", {Mlk(1), "out-1"}, liquidity_key), 400, why);
+  CheckRefused(chain.Run("transfer", {kLiquidityAddress, Mlk(1)}, kAlice), 400, why);
+  CheckRefused(chain.Run("deposit", {kLiquidityAddress, Mlk(1), "ext-1"}), 400, why);
+}
+
 TEST_CASE("Queries and unknown functions", "[mlk]") {
   MlkChain chain;
   CheckRefused(chain.Run("balance", {"nobody"}), 400, "invalid address");
   CheckRefused(chain.Run("pool", {"bonus"}), 404, "unknown pool 'bonus'");
   CheckRefused(chain.Run("supply", {"x"}), 400, "usage: supply");
-  CheckRefused(chain.Run("mint", {Mlk(1)}), 400, "unknown function 'mint' (mlk has balance, burn");
+  CheckRefused(chain.Run("mint", {Mlk(1)}), 400,
+               "unknown function 'mint' (mlk has alliance_lock, alliance_release, balance, burn");
   CHECK(chain.Query("balance", {kBobAddress})["unlocked"] == "0");
   CheckRefused(chain.Run("release", {"x"}, kAlice), 400, "usage: release");
   CheckRefused(chain.Run("params", {"x"}), 400, "usage: params");
