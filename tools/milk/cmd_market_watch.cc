@@ -28,7 +28,14 @@ void RunWatch(const CliContext& ctx, const WatchArgs& args) {
         }
         if (announced->empty()) return true;
         for (const client::PriceAnnouncement& a : *announced) {
-          const Amount price = ctx.Take(chaincode::ParseAmount(a.price_micro_krw));
+          // Never fail (throw) inside the stream's callback: end the stream, then report.
+          Result<Amount> price = chaincode::ParseAmount(a.price_micro_krw);
+          if (!price.ok()) {
+            failure = DataLoss("exchange announced a malformed price \"" + a.price_micro_krw +
+                               "\" for " + a.brand + " in block " +
+                               std::to_string(a.block_number));
+            return false;
+          }
           if (ctx.options.json) {
             ctx.out << Json{{"block", a.block_number},   {"brand", a.brand},
                             {"price_micro_krw", a.price_micro_krw}, {"inventory", a.inventory},
@@ -37,7 +44,7 @@ void RunWatch(const CliContext& ctx, const WatchArgs& args) {
                     << "\n";
           } else {
             ctx.out << "block " << a.block_number << "  " << a.brand << "  "
-                    << FormatDecimal(price, kKrwDecimals) << " KRW per BT  inventory "
+                    << FormatDecimal(*price, kKrwDecimals) << " KRW per BT  inventory "
                     << a.inventory << "  (" << a.trades << " trade" << (a.trades == 1 ? "" : "s")
                     << ")\n";
           }
