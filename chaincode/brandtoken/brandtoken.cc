@@ -191,13 +191,11 @@ Result<milkpb::Response> InitBrand(Stub& stub) {
   return Success();
 }
 
-milkpb::Response Flatten(const Result<milkpb::Response>& result) {
-  return result.ok() ? result.value() : FromStatus(result.status());
-}
-
 }  // namespace
 
-milkpb::Response BrandTokenChaincode::Init(Stub& stub) { return Flatten(InitBrand(stub)); }
+milkpb::Response BrandTokenChaincode::Init(Stub& stub) {
+  return ResponseFromResult(InitBrand(stub));
+}
 
 milkpb::Response BrandTokenChaincode::Invoke(Stub& stub) {
   const std::string& function = stub.GetFunction();
@@ -206,13 +204,13 @@ milkpb::Response BrandTokenChaincode::Invoke(Stub& stub) {
     return BadRequest("transaction timestamp " + std::to_string(stub.GetTxTimestamp()) +
                       " is outside [0, " + std::to_string(kTxTimestampMsMax) + "] ms");
   }
-  if (function == "issue") return Flatten(Issue(stub, args));
-  if (function == "redeem") return Flatten(Redeem(stub, args));
-  if (function == "transfer") return Flatten(Transfer(stub, args));
-  if (function == "credit_purchase") return Flatten(CreditPurchase(stub, args));
-  if (function == "balance") return Flatten(brandtoken::Balance(stub, args));
-  if (function == "sweep") return Flatten(brandtoken::Sweep(stub, args));
-  if (function == "totals") return Flatten(brandtoken::Totals(stub, args));
+  if (function == "issue") return ResponseFromResult(Issue(stub, args));
+  if (function == "redeem") return ResponseFromResult(Redeem(stub, args));
+  if (function == "transfer") return ResponseFromResult(Transfer(stub, args));
+  if (function == "credit_purchase") return ResponseFromResult(CreditPurchase(stub, args));
+  if (function == "balance") return ResponseFromResult(brandtoken::Balance(stub, args));
+  if (function == "sweep") return ResponseFromResult(brandtoken::Sweep(stub, args));
+  if (function == "totals") return ResponseFromResult(brandtoken::Totals(stub, args));
   return BadRequest("unknown function " + Quote(function) +
                     " (brandtoken has issue, redeem, transfer, credit_purchase, balance, sweep,"
                     " totals)");

@@ -39,15 +39,15 @@ Result<milkpb::Response> Dispatch(Stub& stub) {
                   "purchase, partner_volume)");
 }
 
-milkpb::Response Flatten(const Result<milkpb::Response>& result) {
-  return result.ok() ? result.value() : ResponseFromStatus(result.status());
-}
-
 }  // namespace
 
-milkpb::Response ExchangeChaincode::Init(Stub& stub) { return Flatten(InitExchange(stub)); }
+milkpb::Response ExchangeChaincode::Init(Stub& stub) {
+  return ResponseFromResult(InitExchange(stub));
+}
 
-milkpb::Response ExchangeChaincode::Invoke(Stub& stub) { return Flatten(Dispatch(stub)); }
+milkpb::Response ExchangeChaincode::Invoke(Stub& stub) {
+  return ResponseFromResult(Dispatch(stub));
+}
 
 bool ExchangeChaincode::IsSequenced(const std::string& function) const {
   return function == "buy" || function == "sell" || function == "seed" ||

@@ -120,14 +120,10 @@ Result<milkpb::Response> Dispatch(Stub& stub) {
                         "level, vip, supply; LZM can never pay for a trade nor become MLK)");
 }
 
-milkpb::Response Flatten(const Result<milkpb::Response>& result) {
-  return result.ok() ? result.value() : lzm::FromStatus(result.status());
-}
-
 }  // namespace
 
-milkpb::Response LzmChaincode::Init(Stub& stub) { return Flatten(InitLzm(stub)); }
-milkpb::Response LzmChaincode::Invoke(Stub& stub) { return Flatten(Dispatch(stub)); }
+milkpb::Response LzmChaincode::Init(Stub& stub) { return ResponseFromResult(InitLzm(stub)); }
+milkpb::Response LzmChaincode::Invoke(Stub& stub) { return ResponseFromResult(Dispatch(stub)); }
 
 bool LzmChaincode::IsSequenced(const std::string& function) const {
   for (const char* sequenced : {"trade_reward", "coupon_reward", "pack_reward", "attendance",

@@ -8,7 +8,7 @@
 
 namespace milk::chaincode {
 
-milkpb::Response MlkChaincode::Init(Stub& stub) { return mlk::Flatten(mlk::InitMlk(stub)); }
+milkpb::Response MlkChaincode::Init(Stub& stub) { return ResponseFromResult(mlk::InitMlk(stub)); }
 
 milkpb::Response MlkChaincode::Invoke(Stub& stub) {
   using Handler = Result<milkpb::Response> (*)(Stub&, const mlk::Args&);
@@ -40,7 +40,7 @@ milkpb::Response MlkChaincode::Invoke(Stub& stub) {
     for (const auto& [name, unused] : kHandlers) names += (names.empty() ? "" : ", ") + name;
     return BadRequest("unknown function " + Quote(stub.GetFunction()) + " (mlk has " + names + ")");
   }
-  return mlk::Flatten(handler->second(stub, stub.GetArgs()));
+  return ResponseFromResult(handler->second(stub, stub.GetArgs()));
 }
 
 bool MlkChaincode::IsSequenced(const std::string& function) const {

@@ -176,8 +176,4 @@ Status DebitPool(Stub& stub, const std::string& pool, Amount amount) {
 
 milkpb::Response FromStatus(const Status& status) { return ResponseFromStatus(status); }
 
-milkpb::Response Flatten(const Result<milkpb::Response>& result) {
-  return result.ok() ? result.value() : FromStatus(result.status());
-}
-
 }  // namespace milk::chaincode::mlk

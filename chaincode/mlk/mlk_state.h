@@ -71,6 +71,5 @@ Status Credit(Stub& stub, const std::string& address, Amount amount);
 // Statuses to responses: 400 bad input, 403 role, 404 unknown, 409 conflict, 412 precondition,
 // 500 otherwise (corrupt state, store failure).
 milkpb::Response FromStatus(const Status& status);
-milkpb::Response Flatten(const Result<milkpb::Response>& result);
 
 }  // namespace milk::chaincode::mlk

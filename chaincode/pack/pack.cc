@@ -127,14 +127,10 @@ Result<milkpb::Response> Dispatch(Stub& stub) {
                         " (pack has create_product, stake, unstake, product, stake_info)");
 }
 
-milkpb::Response Flatten(const Result<milkpb::Response>& result) {
-  return result.ok() ? result.value() : lzm::FromStatus(result.status());
-}
-
 }  // namespace
 
-milkpb::Response PackChaincode::Init(Stub& stub) { return Flatten(InitPack(stub)); }
-milkpb::Response PackChaincode::Invoke(Stub& stub) { return Flatten(Dispatch(stub)); }
+milkpb::Response PackChaincode::Init(Stub& stub) { return ResponseFromResult(InitPack(stub)); }
+milkpb::Response PackChaincode::Invoke(Stub& stub) { return ResponseFromResult(Dispatch(stub)); }
 
 bool PackChaincode::IsSequenced(const std::string& function) const {
   return function == "stake" || function == "unstake";

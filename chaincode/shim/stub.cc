@@ -88,4 +88,8 @@ milkpb::Response ResponseFromStatus(const Status& status) {
   }
 }
 
+milkpb::Response ResponseFromResult(const Result<milkpb::Response>& result) {
+  return result.ok() ? result.value() : ResponseFromStatus(result.status());
+}
+
 }  // namespace milk::chaincode

@@ -102,5 +102,7 @@ inline milkpb::Response Forbidden(std::string message) { return Error(403, std::
 // kPermissionDenied 403, kNotFound 404, kAlreadyExists 409 (idempotency mismatch, taken),
 // kFailedPrecondition 412 (locked, gated, expired, overdraft), anything else 500.
 milkpb::Response ResponseFromStatus(const Status& status);
+// A function's answer: its response, or its error mapped by ResponseFromStatus.
+milkpb::Response ResponseFromResult(const Result<milkpb::Response>& result);
 
 }  // namespace milk::chaincode
