@@ -8,6 +8,7 @@
 #include "chaincode/lzm/lzm.h"
 #include "chaincode/mlk/mlk.h"
 #include "chaincode/pack/pack.h"
+#include "chaincode/swap/swap.h"
 #include "chaincode/token/token.h"
 
 namespace milk::chaincode {
@@ -20,6 +21,7 @@ void RegisterBuiltinChaincodes(Registry& registry) {
   registry.Register(kLzmChaincodeName, std::make_shared<LzmChaincode>());
   registry.Register(kPackChaincodeName, std::make_shared<PackChaincode>());
   registry.Register(kExchangeChaincodeName, std::make_shared<ExchangeChaincode>());
+  registry.Register(kSwapChaincodeName, std::make_shared<SwapChaincode>());
 }
 
 }  // namespace milk::chaincode

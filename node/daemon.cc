@@ -45,9 +45,31 @@ Result<std::optional<crypto::tls::TlsMaterial>> LoadTls(const ops::NodeConfig::T
   return std::optional<crypto::tls::TlsMaterial>(std::move(material).value());
 }
 
-// Says at start whether the gRPC port is protected, and by which certificate.
-Status LogTransport(const std::optional<crypto::tls::TlsMaterial>& tls) {
+// Whether a listen address ("host:port", "[ipv6]:port") names this host only: localhost,
+// 127.0.0.0/8 or ::1. A wildcard (0.0.0.0, ::, empty host) or any other address is not.
+bool IsLoopbackListen(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Says at start whether the gRPC port is protected, and by which certificate. Plaintext gRPC is
+// refused unless it listens on loopback only: without TLS nobody is authenticated, so any host
+// that could reach the port could read and write every chain.
+Status LogTransport(const std::optional<crypto::tls::TlsMaterial>& tls,
+                    const std::string& grpc_listen) {
   if (!tls.has_value()) {
+    if (!IsLoopbackListen(grpc_listen)) {
+      return FailedPrecondition(
+          "listen.grpc is " + grpc_listen + " but node.yaml has no tls section: plaintext gRPC "
+          "is allowed on a loopback address only (127.0.0.1, ::1, localhost); add the tls "
+          "section (tls.cert_file, tls.key_file, tls.ca_files; docs/node_config.md) or listen on "
+          "loopback");
+    }
     ops::LogWarn("TLS is off (node.yaml has no tls section): gRPC is plaintext and other "
                  "consenters are not authenticated; for local development only");
     return Status::Ok();
@@ -122,7 +144,7 @@ int RunDaemon(const DaemonOptions& daemon) {
   }
   auto tls = LoadTls(config->tls);
   if (!tls.ok()) return Fail(tls.status());
-  if (Status logged = LogTransport(*tls); !logged.ok()) return Fail(logged);
+  if (Status logged = LogTransport(*tls, config->listen.grpc); !logged.ok()) return Fail(logged);
   auto options = BuildNodeOptions(*config, *tls);
   if (!options.ok()) return Fail(options.status());
 

@@ -76,6 +76,8 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options, const chaincode::R
   if (ec) return IoError("cannot create " + chains_dir + ": " + ec.message());
   std::vector<std::string> dirs;
   for (const auto& entry : fs::directory_iterator(chains_dir, ec)) {
+    // ".left" holds chains this node left (node_chains.cc): never reopened.
+    if (entry.path().filename().string().rfind('.', 0) == 0) continue;
     if (entry.is_directory()) dirs.push_back(entry.path().string());
   }
   if (ec) return IoError("cannot list " + chains_dir + ": " + ec.message());

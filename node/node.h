@@ -20,6 +20,7 @@
 #include "crypto/clock.h"
 #include "crypto/status.h"
 #include "milk/services.pb.h"
+#include "milk/view.pb.h"
 #include "node/chain/chain.h"
 #include "node/chain/endorser.h"
 #include "node/ledger/thread_pool.h"
@@ -90,6 +91,19 @@ class Node {
   Result<std::string> JoinChain(const milkpb::Block& genesis, const std::string& creator,
                                 const std::string& signature);
   std::vector<std::string> ChainIds() const;
+  // Leaves a chain at run time (Admin.LeaveChain; defined in node_chains.cc): stops its orderer
+  // or block puller, closes it, and moves its directory aside (data_dir/chains/.left/, never
+  // deleted: an operator removes it). `creator`/`signature` prove an admin of a chain org asked
+  // (signature over LeaveChainSigningBytes, node/ledger/formats.h). kNotFound if not joined.
+  Status LeaveChain(const std::string& chain_id, int64_t timestamp_ms, const std::string& creator,
+                    const std::string& signature);
+  // An endorsed view (View.Query; defined in node_view.cc, docs/views.md): evaluates the query on
+  // the state of the last committed block and signs the result with this node's peer identity.
+  Result<milkpb::ViewProof> View(const milkpb::ViewRequest& request);
+  // The identity this node endorses and signs views with.
+  const Signer& peer_signer() const { return options_.peer; }
+  // The clock the node checks timestamps and certificates at (node/server/access.h).
+  const Clock& clock() const { return clock_; }
   // nullptr when the chain is not joined.
   std::shared_ptr<Chain> FindChain(const std::string& chain_id) const;
   Result<std::shared_ptr<Chain>> GetChain(const std::string& chain_id) const;

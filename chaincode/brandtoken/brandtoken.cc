@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "chaincode/brandtoken/brandtoken_escrow.h"
 #include "chaincode/brandtoken/brandtoken_query.h"
 #include "chaincode/brandtoken/brandtoken_state.h"
 #include "chaincode/shim/text.h"
@@ -15,14 +16,11 @@ namespace {
 
 using namespace brandtoken;  // NOLINT: the private helpers of this chaincode
 
-// kFailedPrecondition (412) unless address holds at least amount unexpired units.
-Status RequireSpendable(const Lots& lots, Amount amount, int64_t now_ms, const std::string& who) {
-  Amount spendable = Spendable(lots, now_ms);
-  if (spendable >= amount) return Status::Ok();
-  return FailedPrecondition("insufficient spendable balance: " + who + " holds " +
-                            FormatAmount(spendable) + " unexpired units (" +
-                            FormatAmount(ExpiredAmount(lots, now_ms)) +
-                            " expired units cannot be used), needs " + FormatAmount(amount));
+// The platform guard (docs/swaps.md, "Stocking TICA's inventory"): TICA's account equals its
+// inventory on the center chain only if nothing but swaps moves it.
+Status RefusePlatform(const Config& config, const std::string& address, const std::string& what) {
+  if (address != config.platform_address) return Status::Ok();
+  return PermissionDenied(std::string(kPlatformMovesOnlyThroughSwaps) + ": " + what);
 }
 
 bool IsPartnerMember(const crypto::IdentityInfo& creator, const Config& config, milkpb::Role role_a,
@@ -61,6 +59,7 @@ Result<milkpb::Response> Issue(Stub& stub, const std::vector<std::string>& args)
   MILK_RETURN_IF_ERROR(CheckAddress(to));
   MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[1]));
   MILK_RETURN_IF_ERROR(CheckReference("legacy_ref", reference));
+  MILK_RETURN_IF_ERROR(RefusePlatform(config, to, "BT cannot be issued to the platform account"));
   if (args.size() == 4) MILK_RETURN_IF_ERROR(ParseMs("expiry_ms", args[3]).status());
   Json request = {
       {"to", to}, {"amount", FormatAmount(amount)}, {"expiry_ms", args.size() == 4 ? args[3] : ""}};
@@ -100,6 +99,8 @@ Result<milkpb::Response> Redeem(Stub& stub, const std::vector<std::string>& args
   if (args.size() != 1) return BadRequest("usage: redeem <amount>");
   MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[0]));
   const std::string from = crypto::WalletAddress(creator.public_key);
+  MILK_ASSIGN_OR_RETURN(Config config, LoadConfig(stub));
+  MILK_RETURN_IF_ERROR(RefusePlatform(config, from, "the platform account cannot redeem"));
   const int64_t now_ms = stub.GetTxTimestamp();
   MILK_ASSIGN_OR_RETURN(Lots lots, LoadLots(stub, from));
   MILK_RETURN_IF_ERROR(RequireSpendable(lots, amount, now_ms, from));
@@ -123,6 +124,8 @@ Result<milkpb::Response> Transfer(Stub& stub, const std::vector<std::string>& ar
   MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[1]));
   if (to == from)
     return BadRequest("cannot transfer to yourself: to is the caller's address " + from);
+  MILK_RETURN_IF_ERROR(RefusePlatform(config, from, "the platform account cannot transfer"));
+  MILK_RETURN_IF_ERROR(RefusePlatform(config, to, "transfers to the platform account are refused"));
   const int64_t now_ms = stub.GetTxTimestamp();
   MILK_ASSIGN_OR_RETURN(Lots from_lots, LoadLots(stub, from));
   MILK_RETURN_IF_ERROR(RequireSpendable(from_lots, amount, now_ms, from));
@@ -133,48 +136,6 @@ Result<milkpb::Response> Transfer(Stub& stub, const std::vector<std::string>& ar
   MILK_RETURN_IF_ERROR(SaveLots(stub, to, to_lots));
   std::string payload = Json{{"from", from}, {"to", to}, {"amount", FormatAmount(amount)}}.dump();
   MILK_RETURN_IF_ERROR(stub.SetEvent("transfer", payload));
-  return Success(payload);
-}
-
-Result<milkpb::Response> CreditPurchase(Stub& stub, const std::vector<std::string>& args) {
-  MILK_ASSIGN_OR_RETURN(Config config, LoadConfig(stub));
-  const crypto::IdentityInfo& creator = stub.GetCreator();
-  if (!IsPartnerMember(creator, config, milkpb::RELAY, milkpb::ADMIN)) {
-    return Forbidden("credit_purchase requires a member of " + config.partner_org +
-                     " with role relay or admin; caller is " + crypto::PrincipalName(creator));
-  }
-  if (args.size() != 3)
-    return BadRequest("usage: credit_purchase <to_address> <amount> <purchase_ref>");
-  const std::string &to = args[0], &reference = args[2];
-  MILK_RETURN_IF_ERROR(CheckAddress(to));
-  MILK_ASSIGN_OR_RETURN(Amount amount, ParsePositiveAmount(args[1]));
-  MILK_RETURN_IF_ERROR(CheckReference("purchase_ref", reference));
-  if (to == config.platform_address) {
-    return BadRequest("cannot credit a purchase to the platform account " + to + " itself");
-  }
-  Json request = {{"to", to}, {"amount", FormatAmount(amount)}};
-  MILK_ASSIGN_OR_RETURN(std::optional<std::string> first,
-                        FindIdempotent(stub, "purchase_ref", reference, request));
-  if (first.has_value()) return Success(*first);
-
-  const int64_t now_ms = stub.GetTxTimestamp();
-  const int64_t expiry_ms = ExpiryAfter(now_ms, config.renewal_ms);
-  MILK_ASSIGN_OR_RETURN(Lots platform_lots, LoadLots(stub, config.platform_address));
-  MILK_RETURN_IF_ERROR(RequireSpendable(platform_lots, amount, now_ms,
-                                        "the platform account " + config.platform_address));
-  MILK_ASSIGN_OR_RETURN(Lots to_lots, LoadLots(stub, to));
-  MILK_RETURN_IF_ERROR(AddLots(to_lots, {Lot{expiry_ms, amount}}, to));  // a fresh expiry
-  TakeEarliest(platform_lots, amount, now_ms);
-  MILK_RETURN_IF_ERROR(SaveLots(stub, config.platform_address, platform_lots));
-  MILK_RETURN_IF_ERROR(SaveLots(stub, to, to_lots));
-  std::string payload = Json{
-      {"to", to},
-      {"amount", FormatAmount(amount)},
-      {"expiry_ms", expiry_ms},
-      {"purchase_ref",
-       reference}}.dump();
-  MILK_RETURN_IF_ERROR(SaveIdempotent(stub, "purchase_ref", reference, request, payload));
-  MILK_RETURN_IF_ERROR(stub.SetEvent("credit_purchase", payload));
   return Success(payload);
 }
 
@@ -200,20 +161,24 @@ milkpb::Response BrandTokenChaincode::Init(Stub& stub) {
 milkpb::Response BrandTokenChaincode::Invoke(Stub& stub) {
   const std::string& function = stub.GetFunction();
   const std::vector<std::string>& args = stub.GetArgs();
-  if (stub.GetTxTimestamp() < 0 || stub.GetTxTimestamp() > kTxTimestampMsMax) {
+  if (stub.GetTxTimestamp() < 0 || stub.GetTxTimestamp() >= kTxTimestampMsMax) {
     return BadRequest("transaction timestamp " + std::to_string(stub.GetTxTimestamp()) +
-                      " is outside [0, " + std::to_string(kTxTimestampMsMax) + "] ms");
+                      " is outside [0, " + std::to_string(kTxTimestampMsMax) + ") ms");
   }
   if (function == "issue") return ResponseFromResult(Issue(stub, args));
   if (function == "redeem") return ResponseFromResult(Redeem(stub, args));
   if (function == "transfer") return ResponseFromResult(Transfer(stub, args));
+  if (function == "escrow_lock") return ResponseFromResult(EscrowLock(stub, args));
+  if (function == "escrow_release") return ResponseFromResult(EscrowRelease(stub, args));
+  if (function == "escrow_refund") return ResponseFromResult(EscrowRefund(stub, args));
   if (function == "credit_purchase") return ResponseFromResult(CreditPurchase(stub, args));
+  if (function == "escrow") return ResponseFromResult(EscrowQuery(stub, args));
   if (function == "balance") return ResponseFromResult(brandtoken::Balance(stub, args));
   if (function == "sweep") return ResponseFromResult(brandtoken::Sweep(stub, args));
   if (function == "totals") return ResponseFromResult(brandtoken::Totals(stub, args));
   return BadRequest("unknown function " + Quote(function) +
-                    " (brandtoken has issue, redeem, transfer, credit_purchase, balance, sweep,"
-                    " totals)");
+                    " (brandtoken has issue, redeem, transfer, escrow_lock, escrow_release,"
+                    " escrow_refund, credit_purchase, balance, escrow, sweep, totals)");
 }
 
 }  // namespace milk::chaincode

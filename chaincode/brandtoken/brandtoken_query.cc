@@ -1,4 +1,4 @@
-// balance, sweep, totals and the invariant checker.
+// balance, sweep and totals.
 #include "chaincode/brandtoken/brandtoken_query.h"
 
 #include <set>
@@ -71,62 +71,4 @@ Result<milkpb::Response> Totals(Stub& stub, const std::vector<std::string>& args
   return Success(payload.dump());
 }
 
-namespace {
-
-Result<Amount> ReadTotal(StateReader& state, const std::string& name) {
-  MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey("total", {name}));
-  MILK_ASSIGN_OR_RETURN(std::optional<VersionedValue> stored,
-                        state.Get(kBrandTokenChaincodeName, key));
-  if (!stored.has_value()) return Amount{0};
-  auto amount = ParseAmount(stored->value);
-  if (!amount.ok()) return DataLoss("total " + name + " is corrupt");
-  return amount;
-}
-
-// Adds the lots stored under key to sum; kDataLoss when they break an invariant.
-Status AddStoredLots(const std::string& key, const std::string& value, Amount& sum) {
-  auto split = SplitCompositeKey(key);
-  const std::string address =
-      split.ok() && split->second.size() == 1 ? split->second[0] : Quote(key);
-  auto lots = ParseLots(value);  // sorted, positive, within the bound
-  if (!lots.ok()) return DataLoss("lots of " + address + ": " + lots.status().message());
-  if (lots->empty()) return DataLoss("an empty lot list is stored for " + address);
-  for (const Lot& lot : *lots) {
-    std::optional<Amount> next = CheckedAdd(sum, lot.amount);
-    if (!next.has_value()) return DataLoss("the sum of all lots overflows at " + address);
-    sum = *next;
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 }  // namespace milk::chaincode::brandtoken
-
-namespace milk::chaincode {
-
-Status CheckBrandTokenInvariants(StateReader& state) {
-  using namespace brandtoken;  // NOLINT
-  MILK_ASSIGN_OR_RETURN(auto range, PartialCompositeKeyRange("lots", {}));
-  Amount sum = 0;
-  Status broken;
-  MILK_RETURN_IF_ERROR(state.Scan(kBrandTokenChaincodeName, range.first, range.second,
-                                  [&](const std::string& key, const VersionedValue& value) {
-                                    broken = AddStoredLots(key, value.value, sum);
-                                    return broken.ok();
-                                  }));
-  MILK_RETURN_IF_ERROR(broken);
-  MILK_ASSIGN_OR_RETURN(Amount issued, ReadTotal(state, "issued"));
-  MILK_ASSIGN_OR_RETURN(Amount redeemed, ReadTotal(state, "redeemed"));
-  MILK_ASSIGN_OR_RETURN(Amount expired, ReadTotal(state, "expired"));
-  std::optional<Amount> gone = CheckedAdd(redeemed, expired);
-  std::optional<Amount> outstanding = gone ? CheckedSub(issued, *gone) : std::nullopt;
-  if (!outstanding.has_value()) return DataLoss("redeemed + expired exceed issued");
-  if (*outstanding != sum) {
-    return DataLoss("issued - redeemed - expired = " + FormatAmount(*outstanding) +
-                    " but the lots hold " + FormatAmount(sum));
-  }
-  return Status::Ok();
-}
-
-}  // namespace milk::chaincode

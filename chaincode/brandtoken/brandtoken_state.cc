@@ -51,10 +51,13 @@ Result<Config> ParseConfig(const std::string& text) {
   static const std::set<std::string> kKeys = {
       "symbol",       "redemption_krw", "default_expiry_ms", "renewal_ms",
       "transferable", "partner_org",    "platform_address"};
+  static const std::set<std::string> kOptionalKeys = {"swap_chaincode"};
   Json init = Json::parse(text, nullptr, false);
   if (init.is_discarded() || !init.is_object()) return InvalidArgument("init is not a JSON object");
   for (const auto& [key, value] : init.items()) {
-    if (kKeys.count(key) == 0) return InvalidArgument("unknown init key " + Quote(key));
+    if (kKeys.count(key) == 0 && kOptionalKeys.count(key) == 0) {
+      return InvalidArgument("unknown init key " + Quote(key));
+    }
   }
   for (const std::string& key : kKeys) {
     if (!init.contains(key)) return InvalidArgument("init key " + Quote(key) + " is required");
@@ -80,6 +83,14 @@ Result<Config> ParseConfig(const std::string& text) {
   MILK_ASSIGN_OR_RETURN(config.platform_address, ConfigString(init, "platform_address"));
   auto address_ok = CheckAddress(config.platform_address);
   if (!address_ok.ok()) return InvalidArgument("platform_address: " + address_ok.message());
+  if (init.contains("swap_chaincode")) {
+    MILK_ASSIGN_OR_RETURN(config.swap_chaincode, ConfigString(init, "swap_chaincode"));
+    if (config.swap_chaincode.empty() || config.swap_chaincode.size() > kReferenceBytesMax ||
+        !IsValidUtf8(config.swap_chaincode)) {
+      return InvalidArgument("swap_chaincode must be a chaincode name of 1 to " +
+                             std::to_string(kReferenceBytesMax) + " bytes");
+    }
+  }
   return config;
 }
 
@@ -90,7 +101,8 @@ Json ConfigToJson(const Config& config) {
               {"renewal_ms", config.renewal_ms},
               {"transferable", config.transferable},
               {"partner_org", config.partner_org},
-              {"platform_address", config.platform_address}};
+              {"platform_address", config.platform_address},
+              {"swap_chaincode", config.swap_chaincode}};
 }
 
 Result<Config> LoadConfig(Stub& stub) {
@@ -106,7 +118,8 @@ Result<Lots> ParseLots(const std::string& text) {
   Json array = Json::parse(text, nullptr, false);
   if (array.is_discarded() || !array.is_array())
     return DataLoss("stored lots are not a JSON array");
-  if (array.size() > kBrandLotsPerAddressMax) return DataLoss("stored lots exceed kBrandLotsPerAddressMax");
+  if (array.size() > kBrandLotsPerAddressMax)
+    return DataLoss("stored lots exceed kBrandLotsPerAddressMax");
   Lots lots;
   for (const Json& entry : array) {
     if (!entry.is_object() || entry.size() != 2 || !entry.contains("expiry_ms") ||
@@ -167,6 +180,15 @@ Amount ExpiredAmount(const Lots& lots, int64_t now_ms) {
   return sum;
 }
 
+Status RequireSpendable(const Lots& lots, Amount amount, int64_t now_ms, const std::string& who) {
+  Amount spendable = Spendable(lots, now_ms);
+  if (spendable >= amount) return Status::Ok();
+  return FailedPrecondition("insufficient spendable balance: " + who + " holds " +
+                            FormatAmount(spendable) + " unexpired units (" +
+                            FormatAmount(ExpiredAmount(lots, now_ms)) +
+                            " expired units cannot be used), needs " + FormatAmount(amount));
+}
+
 Lots TakeEarliest(Lots& lots, Amount amount, int64_t now_ms) {
   MILK_CHECK(Spendable(lots, now_ms) >= amount);
   Lots taken;
@@ -216,6 +238,76 @@ Status AddLots(Lots& lots, const Lots& pieces, const std::string& address) {
   }
   lots = std::move(merged);
   return Status::Ok();
+}
+
+Result<Amount> AddLotsFolding(Lots& lots, const Lots& pieces, int64_t now_ms,
+                              const std::string& address) {
+  Lots merged = lots;
+  for (const Lot& piece : pieces) {
+    auto at = merged.begin();
+    while (at != merged.end() && at->expiry_ms < piece.expiry_ms) ++at;
+    if (at != merged.end() && at->expiry_ms == piece.expiry_ms) {
+      std::optional<Amount> sum = CheckedAdd(at->amount, piece.amount);
+      if (!sum.has_value()) return DataLoss("lot of " + address + " would overflow");
+      at->amount = *sum;
+    } else {
+      merged.insert(at, piece);
+    }
+  }
+  Amount expired = 0;
+  if (merged.size() > kBrandLotsPerAddressMax) expired = DropExpired(merged, now_ms);
+  while (merged.size() > kBrandLotsPerAddressMax) {  // all unexpired now: merge the earliest two
+    std::optional<Amount> sum = CheckedAdd(merged[0].amount, merged[1].amount);
+    if (!sum.has_value()) return DataLoss("lot of " + address + " would overflow");
+    merged[0].amount = *sum;
+    merged.erase(merged.begin() + 1);
+  }
+  lots = std::move(merged);
+  return expired;
+}
+
+Amount SumLots(const Lots& lots) {
+  Amount sum = 0;
+  for (const Lot& lot : lots) sum += lot.amount;
+  return sum;
+}
+
+Result<Escrow> ParseEscrow(const std::string& text) {
+  Json record = Json::parse(text, nullptr, false);
+  if (record.is_discarded() || !record.is_object() || record.size() != 2 ||
+      !record.contains("owner") || !record["owner"].is_string() || !record.contains("lots")) {
+    return DataLoss("stored escrow is malformed");
+  }
+  Escrow escrow;
+  escrow.owner = record["owner"].get<std::string>();
+  if (!crypto::IsValidWalletAddress(escrow.owner))
+    return DataLoss("escrow owner is not an address");
+  MILK_ASSIGN_OR_RETURN(escrow.lots, ParseLots(record["lots"].dump()));
+  if (escrow.lots.empty()) return DataLoss("escrow holds no lots");
+  return escrow;
+}
+
+Result<std::optional<Escrow>> LoadEscrow(Stub& stub, const std::string& swap_id) {
+  MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey("escrow", {swap_id}));
+  MILK_ASSIGN_OR_RETURN(std::optional<std::string> stored, stub.GetState(key));
+  if (!stored.has_value()) return std::optional<Escrow>();
+  MILK_ASSIGN_OR_RETURN(Escrow escrow, ParseEscrow(*stored));
+  return std::optional<Escrow>(std::move(escrow));
+}
+
+Status SaveEscrow(Stub& stub, const std::string& swap_id, const Escrow& escrow) {
+  MILK_CHECK(!escrow.lots.empty() && escrow.lots.size() <= kBrandLotsPerAddressMax);
+  MILK_ASSIGN_OR_RETURN(std::string key, CreateCompositeKey("escrow", {swap_id}));
+  return stub.PutState(key,
+                       Json{{"owner", escrow.owner}, {"lots", LotsToJson(escrow.lots)}}.dump());
+}
+
+Status CheckSwapId(const std::string& swap_id) {
+  bool ok = swap_id.size() == 64;
+  for (char c : swap_id) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (ok) return Status::Ok();
+  return InvalidArgument("invalid swap_id " + Quote(swap_id) +
+                         ": 64 lower-case hex characters (docs/swaps.md, \"The swap id\")");
 }
 
 Result<Amount> LoadTotal(Stub& stub, const std::string& name) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "chaincode/brandtoken/brandtoken.h"
 #include "chaincode/shim/amount.h"
 #include "chaincode/shim/stub.h"
 #include "crypto/status.h"
@@ -24,6 +25,7 @@ struct Config {
   bool transferable = false;
   std::string partner_org;
   std::string platform_address;
+  std::string swap_chaincode = kSwapChaincodeDefault;  // the only caller of the escrow functions
 };
 
 struct Lot {
@@ -33,8 +35,8 @@ struct Lot {
 // Sorted by strictly increasing expiry_ms, every amount > 0.
 using Lots = std::vector<Lot>;
 
-// Init's JSON, strictly: every key required, no unknown key, types and bounds checked
-// (kInvalidArgument naming the key).
+// Init's JSON, strictly: every key but swap_chaincode required, no unknown key, types and bounds
+// checked (kInvalidArgument naming the key).
 Result<Config> ParseConfig(const std::string& text);
 Json ConfigToJson(const Config& config);
 Result<Config> LoadConfig(Stub& stub);  // kDataLoss when absent or corrupt
@@ -49,6 +51,9 @@ Status SaveLots(Stub& stub, const std::string& address, const Lots& lots);
 // Units with expiry_ms > now_ms / <= now_ms. Sums are bounded by the issued total, which fits.
 Amount Spendable(const Lots& lots, int64_t now_ms);
 Amount ExpiredAmount(const Lots& lots, int64_t now_ms);
+// kFailedPrecondition (412) unless lots hold at least amount unexpired units; who names the
+// holder in the message, which gives the spendable and expired amounts.
+Status RequireSpendable(const Lots& lots, Amount amount, int64_t now_ms, const std::string& who);
 // Removes amount from the unexpired lots, earliest expiry first, and returns the pieces taken
 // (with their expiry, sorted). REQUIRES: Spendable(lots, now_ms) >= amount.
 Lots TakeEarliest(Lots& lots, Amount amount, int64_t now_ms);
@@ -57,6 +62,25 @@ Amount DropExpired(Lots& lots, int64_t now_ms);
 // Adds each piece, merging equal expiries. kFailedPrecondition (nothing changed) when the result
 // would hold more than kBrandLotsPerAddressMax lots; kDataLoss on an overflow (corrupt state).
 Status AddLots(Lots& lots, const Lots& pieces, const std::string& address);
+// Adds each piece like AddLots but never fails for the bound: a credit the center chain already
+// decided (a refund, a delivery) must land. Past the bound, the expired lots are dropped (their
+// sum is returned, for the "expired" total), then the earliest lots merge at the earlier expiry
+// (shortening, never lengthening, a unit's life). kDataLoss on an overflow (corrupt state).
+Result<Amount> AddLotsFolding(Lots& lots, const Lots& pieces, int64_t now_ms,
+                              const std::string& address);
+Amount SumLots(const Lots& lots);  // bounded by the issued total
+
+// Escrow of a swap: ("escrow", swap_id) -> {"owner","lots":[...]}, the owner's units with their
+// expiries, absent when none.
+struct Escrow {
+  std::string owner;
+  Lots lots;  // sorted, positive, non-empty, at most kBrandLotsPerAddressMax
+};
+Result<Escrow> ParseEscrow(const std::string& text);  // kDataLoss when malformed
+Result<std::optional<Escrow>> LoadEscrow(Stub& stub, const std::string& swap_id);
+Status SaveEscrow(Stub& stub, const std::string& swap_id, const Escrow& escrow);
+// The swap id argument: 64 lower-case hex characters (kInvalidArgument otherwise).
+Status CheckSwapId(const std::string& swap_id);
 
 // Totals: "issued", "redeemed", "expired"; 0 when absent.
 Result<Amount> LoadTotal(Stub& stub, const std::string& name);

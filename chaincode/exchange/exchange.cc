@@ -22,21 +22,18 @@ Result<milkpb::Response> Dispatch(Stub& stub) {
   const std::string& function = stub.GetFunction();
   const std::vector<std::string>& args = stub.GetArgs();
   if (function == "open_market") return exchange::OpenMarket(stub, config, args);
-  if (function == "seed") return exchange::Seed(stub, config, args);
   if (function == "settle_contribution") return exchange::SettleContribution(stub, config, args);
-  // deposit <ref> (one argument) is the query; the relay's deposit takes five.
-  if (function == "deposit" && args.size() != 1) return exchange::Deposit(stub, config, args);
-  if (function == "return_deposit") return exchange::ReturnDeposit(stub, config, args);
   if (function == "set_feed") return exchange::SetFeed(stub, config, args);
-  if (function == "sell") return exchange::Sell(stub, config, args);
   if (function == "buy") return exchange::Buy(stub, config, args);
+  if (function == "settle_swap") return exchange::SettleSwap(stub, config, args);
+  if (function == "abort_swap") return exchange::AbortSwap(stub, config, args);
   std::optional<Result<milkpb::Response>> query =
       exchange::Query(stub, config, function, args);
   if (query.has_value()) return *query;
   return NotFound("unknown function " + Quote(function) +
-                  " (exchange has open_market, seed, settle_contribution, deposit, "
-                  "return_deposit, set_feed, sell, buy, market, markets, quote, feed, deposit, "
-                  "purchase, partner_volume)");
+                  " (exchange has open_market, settle_contribution, set_feed, buy, "
+                  "settle_swap, abort_swap, market, markets, quote, feed, swap, purchase, "
+                  "partner_volume)");
 }
 
 }  // namespace
@@ -50,7 +47,7 @@ milkpb::Response ExchangeChaincode::Invoke(Stub& stub) {
 }
 
 bool ExchangeChaincode::IsSequenced(const std::string& function) const {
-  return function == "buy" || function == "sell" || function == "seed" ||
+  return function == "buy" || function == "settle_swap" || function == "abort_swap" ||
          function == "settle_contribution";
 }
 

@@ -62,32 +62,73 @@ Result<std::map<std::string, Market>> CheckMarkets(StateReader& state) {
   return markets;
 }
 
-// Sums of sold deposits per brand; every deposit well formed, sold before it expired.
-Result<std::map<std::string, Amount>> CheckDeposits(StateReader& state,
-                                                    const std::map<std::string, Market>& markets,
-                                                    int64_t now_ms) {
-  MILK_ASSIGN_OR_RETURN(auto rows, Rows(state, "deposit"));
-  std::map<std::string, Amount> sold;
-  for (const auto& [attrs, deposit] : rows) {
-    const std::string name = "deposit " + (attrs.empty() ? std::string("?") : attrs[0]) + ": ";
-    if (!deposit.contains("brand") || !deposit["brand"].is_string() ||
-        markets.count(deposit["brand"].get<std::string>()) == 0) {
-      return DataLoss(name + "names no known market");
-    }
-    MILK_ASSIGN_OR_RETURN(Amount amount, exchange::FieldAmount(deposit, "amount"));
-    MILK_ASSIGN_OR_RETURN(int64_t expiry_ms, exchange::FieldInt(deposit, "expiry_ms"));
-    const Json state_name = deposit.value("state", Json());
-    if (state_name == "sold") {
-      MILK_ASSIGN_OR_RETURN(int64_t sold_ms, exchange::FieldInt(deposit, "sold_ms"));
-      if (sold_ms >= expiry_ms || sold_ms > now_ms) {
-        return DataLoss(name + "sold at or after its expiry, or in the future");
-      }
-      MILK_RETURN_IF_ERROR(Add(sold, deposit["brand"].get<std::string>(), amount));
-    } else if (state_name != "open" && state_name != "returned") {
-      return DataLoss(name + "unknown state");
-    }
+struct SwapSums {
+  std::map<std::string, Amount> sold;    // settled sells per brand
+  std::map<std::string, Amount> seeded;  // settled stock swaps per brand
+};
+
+// The market a swap or purchase names: known, and trading on the chain the record names.
+Status CheckMarketOf(const Json& record, const std::map<std::string, Market>& markets,
+                     const std::string& name) {
+  if (!record.contains("brand") || !record["brand"].is_string() ||
+      markets.count(record["brand"].get<std::string>()) == 0) {
+    return DataLoss(name + "names no known market");
   }
-  return sold;
+  const Market& market = markets.at(record["brand"].get<std::string>());
+  if (!record.contains("chain_id") || record["chain_id"] != market.chain_id) {
+    return DataLoss(name + "names another chain than its market's");
+  }
+  return Status::Ok();
+}
+
+// One decision: stored under its chain and id, decided by now, settled without a reason or
+// aborted with one and no MLK; a stock swap never pays MLK.
+Status CheckSwap(const std::vector<std::string>& attrs, const Json& swap, int64_t now_ms,
+                 const std::string& name) {
+  if (attrs.size() != 2 || swap.value("chain_id", Json()) != attrs[0] ||
+      swap.value("id", Json()) != attrs[1]) {
+    return DataLoss(name + "stored under another key");
+  }
+  MILK_ASSIGN_OR_RETURN(int64_t time_ms, exchange::FieldInt(swap, "time_ms"));
+  if (time_ms > now_ms) return DataLoss(name + "decided in the future");
+  MILK_ASSIGN_OR_RETURN(Amount mlk_total, exchange::FieldAmount(swap, "mlk_total"));
+  MILK_ASSIGN_OR_RETURN(Amount mlk_fee, exchange::FieldAmount(swap, "mlk_fee"));
+  const Json state = swap.value("state", Json());
+  const Json kind = swap.value("kind", Json());
+  const Json reason = swap.value("reason", Json());
+  if (!reason.is_string() || (kind != "sell" && kind != "stock")) {
+    return DataLoss(name + "malformed reason or kind");
+  }
+  if (state == "settled") {
+    if (!reason.get<std::string>().empty()) return DataLoss(name + "settled with a reason");
+    if (kind == "stock" && (mlk_total != 0 || mlk_fee != 0)) {
+      return DataLoss(name + "a stock swap paid MLK");
+    }
+    if (kind == "sell" && mlk_total == 0) return DataLoss(name + "a sell settled for nothing");
+  } else if (state == "aborted") {
+    if (reason.get<std::string>().empty()) return DataLoss(name + "aborted without a reason");
+    if (mlk_total != 0 || mlk_fee != 0) return DataLoss(name + "an aborted swap paid MLK");
+  } else {
+    return DataLoss(name + "unknown state");
+  }
+  return Status::Ok();
+}
+
+Result<SwapSums> CheckSwaps(StateReader& state, const std::map<std::string, Market>& markets,
+                            int64_t now_ms) {
+  MILK_ASSIGN_OR_RETURN(auto rows, Rows(state, "swap"));
+  SwapSums sums;
+  for (const auto& [attrs, swap] : rows) {
+    const std::string name = "swap " + (attrs.size() == 2 ? attrs[1] : std::string("?")) + ": ";
+    MILK_RETURN_IF_ERROR(CheckMarketOf(swap, markets, name));
+    MILK_RETURN_IF_ERROR(CheckSwap(attrs, swap, now_ms, name));
+    MILK_ASSIGN_OR_RETURN(Amount amount, exchange::FieldAmount(swap, "amount"));
+    if (swap["state"] != "settled") continue;
+    if (amount == 0) return DataLoss(name + "settled nothing");
+    const std::string brand = swap["brand"].get<std::string>();
+    MILK_RETURN_IF_ERROR(Add(swap["kind"] == "sell" ? sums.sold : sums.seeded, brand, amount));
+  }
+  return sums;
 }
 
 Result<std::map<std::string, Amount>> CheckPurchases(StateReader& state,
@@ -95,10 +136,7 @@ Result<std::map<std::string, Amount>> CheckPurchases(StateReader& state,
   MILK_ASSIGN_OR_RETURN(auto rows, Rows(state, "purchase"));
   std::map<std::string, Amount> bought;
   for (const auto& [attrs, purchase] : rows) {
-    if (!purchase.contains("brand") || !purchase["brand"].is_string() ||
-        markets.count(purchase["brand"].get<std::string>()) == 0) {
-      return DataLoss("a purchase names no known market");
-    }
+    MILK_RETURN_IF_ERROR(CheckMarketOf(purchase, markets, "a purchase: "));
     MILK_ASSIGN_OR_RETURN(Amount amount, exchange::FieldAmount(purchase, "bt_amount"));
     MILK_ASSIGN_OR_RETURN(Amount mlk, exchange::FieldAmount(purchase, "mlk_total"));
     if (amount == 0 || mlk == 0) return DataLoss("a purchase of nothing or for nothing");
@@ -121,11 +159,14 @@ Status CheckPartners(StateReader& state) {
 
 Status CheckExchangeInvariants(StateReader& state, int64_t now_ms) {
   MILK_ASSIGN_OR_RETURN(auto markets, CheckMarkets(state));
-  MILK_ASSIGN_OR_RETURN(auto sold, CheckDeposits(state, markets, now_ms));
+  MILK_ASSIGN_OR_RETURN(SwapSums swaps, CheckSwaps(state, markets, now_ms));
   MILK_ASSIGN_OR_RETURN(auto bought, CheckPurchases(state, markets));
   for (const auto& [brand, market] : markets) {
-    if (sold[brand] != market.sold) {
-      return DataLoss("market " + brand + ": sold != the sum of its sold deposits");
+    if (swaps.sold[brand] != market.sold) {
+      return DataLoss("market " + brand + ": sold != the sum of its settled sell swaps");
+    }
+    if (swaps.seeded[brand] != market.seeded) {
+      return DataLoss("market " + brand + ": seeded != the sum of its settled stock swaps");
     }
     if (bought[brand] != market.bought) {
       return DataLoss("market " + brand + ": bought != the sum of its purchases");

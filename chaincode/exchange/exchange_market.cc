@@ -31,11 +31,13 @@ Status CodeFromHttp(int32_t status, std::string message) {
 Result<Market> MarketFromJson(const Json& value) {
   Market market;
   if (!value.is_object() || !value.contains("brand") || !value["brand"].is_string() ||
-      !value.contains("partner_org") || !value["partner_org"].is_string()) {
+      !value.contains("partner_org") || !value["partner_org"].is_string() ||
+      !value.contains("chain_id") || !value["chain_id"].is_string()) {
     return DataLoss("corrupt market record");
   }
   market.brand = value["brand"].get<std::string>();
   market.partner_org = value["partner_org"].get<std::string>();
+  market.chain_id = value["chain_id"].get<std::string>();
   MILK_ASSIGN_OR_RETURN(market.params.redemption_value_micro_krw,
                         FieldAmount(value, "redemption_value_micro_krw"));
   MILK_ASSIGN_OR_RETURN(market.params.bt_unit, FieldAmount(value, "bt_unit"));
@@ -54,6 +56,7 @@ Result<Market> MarketFromJson(const Json& value) {
 Json MarketJson(const Market& market) {
   return Json{{"brand", market.brand},
               {"partner_org", market.partner_org},
+              {"chain_id", market.chain_id},
               {"redemption_value_micro_krw", FormatAmount(market.params.redemption_value_micro_krw)},
               {"bt_unit", FormatAmount(market.params.bt_unit)},
               {"depth_units", FormatAmount(market.params.depth_units)},
@@ -79,6 +82,18 @@ Status SaveMarket(Stub& stub, Market& market) {
   if (!price.ok()) return FromPricing(price.status());
   market.price_micro_krw = *price;
   return Save(stub, "market", {market.brand}, MarketJson(market));
+}
+
+Result<Market> MarketOfChain(Stub& stub, const std::string& chain_id) {
+  MILK_RETURN_IF_ERROR(CheckChainId(chain_id));
+  // At most kMarketsMax markets: a scan is bounded and cheaper than keeping an index in step.
+  MILK_ASSIGN_OR_RETURN(std::vector<KV> rows, stub.GetStateByPartialCompositeKey("market", {}));
+  for (const KV& row : rows) {
+    Json value = Json::parse(row.value, nullptr, false);
+    MILK_ASSIGN_OR_RETURN(Market market, MarketFromJson(value));
+    if (market.chain_id == chain_id) return market;
+  }
+  return NotFound("no market trades on brand chain " + chaincode::Quote(chain_id));
 }
 
 Result<Json> Call(Stub& stub, const std::string& chaincode, const std::string& function,

@@ -1,4 +1,4 @@
-// Read-only functions (anyone): market, markets, quote, feed, deposit, purchase, partner_volume.
+// Read-only functions (anyone): market, markets, quote, feed, swap, purchase, partner_volume.
 #include "chaincode/exchange/exchange_internal.h"
 #include "chaincode/shim/text.h"
 
@@ -36,11 +36,21 @@ Result<milkpb::Response> Feed(Stub& stub, const Config& config) {
   return Success(feed.dump());
 }
 
-Result<milkpb::Response> StoredRecord(Stub& stub, const std::string& type, const Args& args) {
-  if (args.size() != 1) return BadRequest("usage: " + type + " <id>");
-  MILK_RETURN_IF_ERROR(CheckName(type, args[0]));
-  MILK_ASSIGN_OR_RETURN(Json value, Load(stub, type, {args[0]}));
-  if (value.is_null()) return NotFound("no " + type + " " + chaincode::Quote(args[0]));
+Result<milkpb::Response> Purchase(Stub& stub, const Args& args) {
+  if (args.size() != 1) return BadRequest("usage: purchase <txid>");
+  MILK_RETURN_IF_ERROR(CheckName("purchase", args[0]));
+  MILK_ASSIGN_OR_RETURN(Json value, Load(stub, "purchase", {args[0]}));
+  if (value.is_null()) return NotFound("no purchase " + chaincode::Quote(args[0]));
+  return Success(value.dump());
+}
+
+// The decision; 404 while undecided (the relay's proof of "not decided yet" is a 404 view).
+Result<milkpb::Response> Swap(Stub& stub, const Args& args) {
+  if (args.size() != 2) return BadRequest("usage: swap <brand_chain_id> <swap_id>");
+  MILK_RETURN_IF_ERROR(CheckChainId(args[0]));
+  MILK_RETURN_IF_ERROR(CheckSwapId(args[1]));
+  MILK_ASSIGN_OR_RETURN(Json value, Load(stub, "swap", {args[0], args[1]}));
+  if (value.is_null()) return NotFound("swap " + args[1] + " of " + args[0] + " is undecided");
   return Success(value.dump());
 }
 
@@ -68,7 +78,8 @@ std::optional<Result<milkpb::Response>> Query(Stub& stub, const Config& config,
   if (function == "markets") return Markets(stub);
   if (function == "quote") return QuoteTrade(stub, config, args);
   if (function == "feed") return Feed(stub, config);
-  if (function == "deposit" || function == "purchase") return StoredRecord(stub, function, args);
+  if (function == "swap") return Swap(stub, args);
+  if (function == "purchase") return Purchase(stub, args);
   if (function == "partner_volume") return PartnerVolume(stub, args);
   return std::nullopt;
 }

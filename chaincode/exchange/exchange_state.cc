@@ -5,18 +5,31 @@
 #include "chaincode/exchange/exchange.h"
 #include "chaincode/exchange/exchange_internal.h"
 #include "chaincode/shim/text.h"
+#include "chaincode/swap/swap.h"
 #include "crypto/identity.h"
 
 namespace milk::chaincode::exchange {
 namespace {
 
-const char* const kConfigKeys[] = {"operator_org",       "mlk_chaincode", "lzm_chaincode",
-                                   "alliance_chaincode", "fee_account",   "feed_max_age_ms"};
+const char* const kConfigKeys[] = {"operator_org",       "mlk_chaincode",   "lzm_chaincode",
+                                   "alliance_chaincode", "fee_account",     "feed_max_age_ms",
+                                   "swap_chaincode",     "proof_max_age_ms"};
 
 Result<std::string> ConfigString(const Json& init, const char* key) {
   if (!init.contains(key)) return InvalidArgument(std::string("Init: missing key ") + key);
   if (!init[key].is_string()) return InvalidArgument(std::string("Init: ") + key + " is a string");
   return init[key].get<std::string>();
+}
+
+// An integer key in [min, max] (kInvalidArgument naming the key and the range).
+Result<int64_t> ConfigMs(const Json& init, const char* key, int64_t min, int64_t max) {
+  if (!init.contains(key)) return InvalidArgument(std::string("Init: missing key ") + key);
+  const Json& value = init[key];
+  if (!value.is_number_integer() || value.get<int64_t>() < min || value.get<int64_t>() > max) {
+    return InvalidArgument(std::string("Init: ") + key + " is an integer in [" +
+                           std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return value.get<int64_t>();
 }
 
 }  // namespace
@@ -44,15 +57,12 @@ Result<Config> ParseConfig(const std::string& text) {
     MILK_RETURN_IF_ERROR(CheckName("lzm_chaincode", config.lzm_chaincode));
   }
   MILK_RETURN_IF_ERROR(CheckAddress(config.fee_account));
-  if (!init.contains("feed_max_age_ms")) return InvalidArgument("Init: missing key feed_max_age_ms");
-  const Json& age = init["feed_max_age_ms"];
-  if (!age.is_number_integer() || age.get<int64_t>() < kFeedMaxAgeMsMin ||
-      age.get<int64_t>() > kFeedMaxAgeMsMax) {
-    return InvalidArgument("Init: feed_max_age_ms is an integer in [" +
-                           std::to_string(kFeedMaxAgeMsMin) + ", " +
-                           std::to_string(kFeedMaxAgeMsMax) + "]");
-  }
-  config.feed_max_age_ms = age.get<int64_t>();
+  MILK_ASSIGN_OR_RETURN(config.swap_chaincode, ConfigString(init, "swap_chaincode"));
+  MILK_RETURN_IF_ERROR(CheckName("swap_chaincode", config.swap_chaincode));
+  MILK_ASSIGN_OR_RETURN(config.feed_max_age_ms,
+                        ConfigMs(init, "feed_max_age_ms", kFeedMaxAgeMsMin, kFeedMaxAgeMsMax));
+  MILK_ASSIGN_OR_RETURN(config.proof_max_age_ms,
+                        ConfigMs(init, "proof_max_age_ms", kProofMaxAgeMsMin, kProofMaxAgeMsMax));
   return config;
 }
 
@@ -62,7 +72,9 @@ Json ConfigJson(const Config& config) {
               {"lzm_chaincode", config.lzm_chaincode},
               {"alliance_chaincode", config.alliance_chaincode},
               {"fee_account", config.fee_account},
-              {"feed_max_age_ms", config.feed_max_age_ms}};
+              {"feed_max_age_ms", config.feed_max_age_ms},
+              {"swap_chaincode", config.swap_chaincode},
+              {"proof_max_age_ms", config.proof_max_age_ms}};
 }
 
 Result<Config> LoadConfig(Stub& stub) {
@@ -115,6 +127,25 @@ Status CheckAddress(const std::string& address) {
                          ": a wallet address is mlk1 followed by 48 lower-case hex characters");
 }
 
+Status CheckChainId(const std::string& chain_id) {
+  static const std::regex kChainId("[a-z0-9][a-z0-9.-]{0,63}");
+  if (std::regex_match(chain_id, kChainId)) return Status::Ok();
+  return InvalidArgument("brand chain id " + chaincode::Quote(chain_id) +
+                         " must be 1-64 of [a-z0-9.-], starting with a letter or digit");
+}
+
+Status CheckSwapId(const std::string& swap_id) {
+  static const std::regex kSwapId("[0-9a-f]{64}");
+  if (std::regex_match(swap_id, kSwapId)) return Status::Ok();
+  return InvalidArgument("swap id " + chaincode::Quote(swap_id) +
+                         " must be 64 lower-case hex characters (docs/swaps.md)");
+}
+
+std::string SwapIdOf(const std::string& chain_id, const std::string& owner,
+                     const std::string& ref) {
+  return SwapId(chain_id, owner, ref);  // chaincode/swap/swap.h: one layout for both chains
+}
+
 Result<Amount> ParsePositive(const std::string& text, const std::string& what) {
   Result<Amount> amount = ParseAmount(text);
   if (!amount.ok()) return InvalidArgument(what + ": " + amount.status().message());
@@ -137,17 +168,6 @@ Status RequireOperatorAdmin(Stub& stub, const Config& config, const std::string&
   }
   return PermissionDenied(function + " needs an admin of " + config.operator_org +
                           "; caller is " + crypto::PrincipalName(who));
-}
-
-bool IsAdminOrRelay(const crypto::IdentityInfo& who, const Config& config) {
-  return !who.is_wallet && who.org == config.operator_org &&
-         (who.role == milkpb::ADMIN || who.role == milkpb::RELAY);
-}
-
-Status RequireAdminOrRelay(Stub& stub, const Config& config, const std::string& function) {
-  if (IsAdminOrRelay(stub.GetCreator(), config)) return Status::Ok();
-  return PermissionDenied(function + " needs an admin or the relay of " + config.operator_org +
-                          "; caller is " + crypto::PrincipalName(stub.GetCreator()));
 }
 
 Status RequireOracle(Stub& stub, const Config& config) {

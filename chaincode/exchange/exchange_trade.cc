@@ -1,4 +1,5 @@
-// The trades (sell, buy; both sequenced) and the read-only quote they share their pricing with.
+// The trade path shared by buy and a settled sell swap (exchange_swap.cc), buy itself and the
+// read-only quote.
 #include "chaincode/exchange/exchange_internal.h"
 #include "chaincode/shim/text.h"
 
@@ -11,8 +12,9 @@ Result<Amount> ParseLimit(const std::string& text, const std::string& what) {
   return amount;
 }
 
-// Prices a trade on market with the alliance's current parameters and a fresh feed; the MLK
-// reserve is read for sells only (a buy pays TICA, it never draws on the reserve).
+}  // namespace
+
+// A buy pays TICA, it never draws on the reserve: only sells read it.
 Result<TradeQuote> PriceTrade(Stub& stub, const Config& config, Market& market, Side side,
                               Amount bt_amount) {
   MILK_RETURN_IF_ERROR(RefreshParams(stub, config, market));
@@ -50,10 +52,9 @@ Status AddTo(Amount& total, Amount amount, const std::string& what) {
   return Status::Ok();
 }
 
-// After the MLK moved: the market's inventory and fees, the partner's trade volume, the LZM
-// trade reward (an exhausted pool pays 0 and the trade stands) and the "trade" event.
-Result<milkpb::Response> Settle(Stub& stub, const Config& config, Market& market,
-                                const TradeQuote& quote, const std::string& owner) {
+Result<Json> FinishTrade(Stub& stub, const Config& config, Market& market,
+                         const TradeQuote& quote, const std::string& owner,
+                         const Json& event_extra) {
   market.inventory = quote.inventory_after;
   MILK_RETURN_IF_ERROR(AddTo(market.fees_mlk, quote.mlk_fee, "the market's fees"));
   MILK_RETURN_IF_ERROR(SaveMarket(stub, market));
@@ -65,6 +66,7 @@ Result<milkpb::Response> Settle(Stub& stub, const Config& config, Market& market
   partner["volume"] = FormatAmount(total);
   MILK_RETURN_IF_ERROR(Save(stub, "partner", {market.partner_org}, partner));
   Json event = TradeJson(quote, market.brand, owner, stub.GetTxID());
+  for (const auto& item : event_extra.items()) event[item.key()] = item.value();
   MILK_RETURN_IF_ERROR(stub.SetEvent("trade", event.dump()));
   Json reward = "0";
   if (!config.lzm_chaincode.empty()) {
@@ -77,49 +79,7 @@ Result<milkpb::Response> Settle(Stub& stub, const Config& config, Market& market
     }
   }
   event["lzm_reward"] = reward;
-  return Success(event.dump());
-}
-
-}  // namespace
-
-Result<milkpb::Response> Sell(Stub& stub, const Config& config, const Args& args) {
-  MILK_ASSIGN_OR_RETURN(std::string owner, RequireWallet(stub, "sell"));
-  if (args.size() != 2) return BadRequest("usage: sell <deposit_ref> <min_mlk>");
-  const std::string& ref = args[0];
-  MILK_ASSIGN_OR_RETURN(Amount min_mlk, ParseLimit(args[1], "min_mlk"));
-  MILK_ASSIGN_OR_RETURN(Json deposit, LoadDeposit(stub, ref));
-  if (deposit["owner"] != owner) {
-    return PermissionDenied("deposit " + ref + " belongs to " + deposit["owner"].dump() +
-                            ", not to the signer " + owner);
-  }
-  if (deposit["state"] != "open") {
-    return FailedPrecondition("deposit " + ref + " is " + deposit["state"].dump() +
-                              ", only an open deposit can be sold");
-  }
-  MILK_ASSIGN_OR_RETURN(int64_t expiry_ms, FieldInt(deposit, "expiry_ms"));
-  if (stub.GetTxTimestamp() >= expiry_ms) {
-    return FailedPrecondition("deposit " + ref + " expired: it can only be returned");
-  }
-  MILK_ASSIGN_OR_RETURN(Amount amount, FieldAmount(deposit, "amount"));
-  if (!deposit["brand"].is_string()) return DataLoss("corrupt deposit " + ref);
-  MILK_ASSIGN_OR_RETURN(Market market, LoadMarket(stub, deposit["brand"].get<std::string>()));
-  MILK_ASSIGN_OR_RETURN(TradeQuote quote, PriceTrade(stub, config, market, Side::kSell, amount));
-  if (quote.mlk_total < min_mlk) {
-    return FailedPrecondition("the proceeds, " + FormatAmount(quote.mlk_total) +
-                              " MLK units, are below your minimum of " + FormatAmount(min_mlk) +
-                              ": the price moved past your limit");
-  }
-  MILK_RETURN_IF_ERROR(Call(stub, config.mlk_chaincode, "exchange_pay",
-                            {owner, FormatAmount(quote.mlk_total), config.fee_account,
-                             FormatAmount(quote.mlk_fee)})
-                           .status());
-  MILK_RETURN_IF_ERROR(AddTo(market.sold, amount, "the market's sold total"));
-  deposit["state"] = "sold";
-  deposit["sold_ms"] = stub.GetTxTimestamp();
-  deposit["sold_tx"] = stub.GetTxID();
-  deposit["mlk_total"] = FormatAmount(quote.mlk_total);
-  MILK_RETURN_IF_ERROR(Save(stub, "deposit", {ref}, deposit));
-  return Settle(stub, config, market, quote, owner);
+  return event;
 }
 
 Result<milkpb::Response> Buy(Stub& stub, const Config& config, const Args& args) {
@@ -143,13 +103,16 @@ Result<milkpb::Response> Buy(Stub& stub, const Config& config, const Args& args)
   MILK_RETURN_IF_ERROR(AddTo(market.bought, amount, "the market's bought total"));
   const Json purchase = {{"tx", stub.GetTxID()},
                          {"brand", market.brand},
+                         {"chain_id", market.chain_id},
                          {"buyer", buyer},
                          {"bt_amount", FormatAmount(amount)},
                          {"mlk_total", FormatAmount(quote.mlk_total)},
                          {"time_ms", stub.GetTxTimestamp()},
                          {"state", "pending"}};
   MILK_RETURN_IF_ERROR(Save(stub, "purchase", {stub.GetTxID()}, purchase));
-  return Settle(stub, config, market, quote, buyer);
+  MILK_ASSIGN_OR_RETURN(Json trade,
+                        FinishTrade(stub, config, market, quote, buyer, Json::object()));
+  return Success(trade.dump());
 }
 
 namespace {

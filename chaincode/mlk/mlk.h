@@ -40,8 +40,8 @@
 //   exchange_collect <from> <amount> <fee_to> <fee>   caller "exchange"; from == the signer's
 //        address. Moves amount from from's unlocked balance (matured lots released first) to
 //        liquidity_account and fee (may be 0) to fee_to. 412 when short. SEQUENCED.
-//   exchange_pay <to> <amount> <fee_to> <fee>         caller "exchange"; to == the signer's
-//        address. Moves amount from liquidity_account to `to` and fee to fee_to. 412 when the
+//   exchange_pay <to> <amount> <fee_to> <fee>         caller "exchange" (its decision alone: a
+//        settled swap pays its owner whoever submits the proof). Moves amount from liquidity_account to `to` and fee to fee_to. 412 when the
 //        liquidity account is short. SEQUENCED (the liquidity account is a hot key).
 //        Both answer {"liquidity_balance":"..."} after the move and emit an event of their name.
 //   pack_lock <address> <amount>      caller "pack"; address == the signer's. Moves unlocked MLK

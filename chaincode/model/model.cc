@@ -21,6 +21,13 @@ SeedReport RunSeed(const ModelOptions& options, std::ostream* log) {
       if (!world.Step(static_cast<int64_t>(i))) break;
     }
   }
+  if (!world.failed()) {
+    // No personal data in any chain's state (issue 5): scanned once per seed, at its end.
+    std::vector<std::pair<std::string, MemoryState*>> states;
+    for (Chain& chain : world.chains) states.emplace_back(chain.id, &chain.state);
+    const std::string found = ScanPersonalData(states);
+    if (!found.empty()) world.Fail(found);
+  }
   report.exchange_enabled = world.exchange_enabled;
   report.by_function = world.counts();
   for (const auto& [name, count] : report.by_function) {

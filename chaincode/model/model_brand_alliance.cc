@@ -64,7 +64,7 @@ void World::BrandIssue(int chain) {
     std::advance(it, static_cast<long>(rng.Below(brand.refs.size())));
     if (it->first.rfind("issue/", 0) == 0) ref = it->first.substr(6);
   }
-  // Now and then the platform's own stock for purchases, like any holder's points.
+  // Now and then TICA's account, which moves only through swaps (refused).
   op.args = {rng.Percent(15) ? brand.platform : AnyAddress(), AmountArg(typical, typical), ref};
   const uint64_t expiry_roll = rng.Below(10);
   if (expiry_roll < 3)
@@ -92,6 +92,7 @@ void World::BrandIssue(int chain) {
   const int64_t expiry =
       op.args.size() == 4 ? std::stoll(op.args[3]) : DayFloor(now_ms + brand.default_expiry_ms);
   MustRefuse(result, expiry <= now_ms, "the points would be born expired");
+  MustRefuse(result, op.args[0] == brand.platform, "TICA's account moves only through swaps");
   if (result.response.status() != 200) return;
   brand.refs["issue/" + ref] = {request, result.response.payload()};
   brand.lots[op.args[0]][expiry] += amount;
@@ -124,48 +125,20 @@ void World::BrandSpend(int chain, bool redeem) {
   }
 }
 
+// credit_purchase moves TICA's account: only the swap chaincode's deliver may call it, so a
+// direct call by anyone, the partner's relay included, is refused and changes nothing.
 void World::BrandPurchase(int chain) {
-  BrandModel& brand = brands[static_cast<size_t>(chain - 1)];
   const size_t partner = static_cast<size_t>(chain - 1);
   Op op;
   op.chain = chain;
   op.chaincode = "brandtoken";
-  const Amount typical = chain == 1 ? Amount{10'000} : Amount{1'000'000};
-  op.function = "credit_purchase";
-  op.who = Right(rng.Percent(70) ? partner_relays[partner] : partner_admins[partner]);
-  const Amount have = Spendable(brand.lots[brand.platform], now_ms);
-  op.args = {AnyAddress(), AmountArg(typical / 4, have), Ref("purchase")};
-  if (!brand.purchases.empty() && rng.Percent(10)) {
-    // The relay retries a delivery: the first answer again, or 409 for another request.
-    auto it = brand.purchases.begin();
-    std::advance(it, static_cast<long>(rng.Below(brand.purchases.size())));
-    const bool same = rng.Percent(50);
-    op.who = partner_relays[partner];
-    op.args = {it->second.first, same ? it->second.second : it->second.second + "1", it->first};
-    SimulationResult result = Run(op);
-    CheckReplay(result, brand.refs["purchase/" + it->first].second, same);
-    return;
-  }
-  CreditPurchase(op);
-}
-
-void World::CreditPurchase(const Op& op) {
-  BrandModel& brand = brands[static_cast<size_t>(op.chain - 1)];
-  const Amount have = Spendable(brand.lots[brand.platform], now_ms);
-  if (brand.lots[brand.platform].empty()) brand.lots.erase(brand.platform);
+  op.function = rng.Percent(70) ? "credit_purchase" : "escrow_release";
+  op.who = rng.Percent(70) ? partner_relays[partner] : AnyCaller();
+  op.args = op.function == "credit_purchase"
+                ? std::vector<std::string>{AnyAddress(), "1", Ref("purchase")}
+                : std::vector<std::string>{std::string(64, 'c')};
   SimulationResult result = Run(op);
-  const Amount amount = ParseOr(op.args[1], 0);
-  MustRefuse(result, amount == 0 || amount > have, "beyond the platform's spendable units");
-  MustRefuse(result,
-             op.who.is_wallet || op.who.org != brand.org ||
-                 (op.who.role != milkpb::RELAY && op.who.role != milkpb::ADMIN),
-             "the caller is not the partner's relay");
-  if (result.response.status() != 200) return;
-  brand.purchases[op.args[2]] = {op.args[0], op.args[1]};
-  brand.refs["purchase/" + op.args[2]] = {op.args[0] + " " + op.args[1], result.response.payload()};
-  TakeEarliest(brand.lots[brand.platform], amount, now_ms);
-  if (brand.lots[brand.platform].empty()) brand.lots.erase(brand.platform);
-  brand.lots[op.args[0]][DayFloor(now_ms + brand.renewal_ms)] += amount;
+  MustRefuse(result, true, "only the swap chaincode may move TICA's account");
 }
 
 void World::BrandSweep(int chain) {
@@ -299,13 +272,18 @@ void World::AllianceOp() {
     SimulationResult result = Run(op);
     if (propose) MustRefuse(result, bps > 1000, "the fee is above 10%");
   } else if (roll < 78) {
+    // Re-registering a brand chain with its genuine root and policy changes nothing that
+    // matters; another partner's chain is 409; a bad id 400.
     op.function = "register_brand_chain";
     op.who = rng.Percent(60) ? partner_admins[rng.Below(2)] : Right(tica_admin);
     const size_t which = rng.Below(2);
-    const std::string& org = partner_orgs[which];
-    op.args = {rng.Percent(90) ? chains[1 + which].id : "Bad Chain", org, "ANY",
-               Json{{org, key_hex}}.dump()};
-    Run(op);
+    const size_t org_index = rng.Percent(90) ? which : 1 - which;
+    const std::string& org = partner_orgs[org_index];
+    op.args = {rng.Percent(90) ? chains[1 + which].id : "Bad Chain", org,
+               "OutOf(1,'" + org + ".peer')",
+               Json{{org, partner_peers[org_index].RootHex()}}.dump()};
+    SimulationResult result = Run(op);
+    MustRefuse(result, org_index != which, "the chain is registered to another partner");
   } else {
     static const char* const kQueries[] = {"partner", "partners", "proposal", "params",
                                            "brand_chain"};

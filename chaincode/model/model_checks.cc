@@ -9,6 +9,7 @@
 #include "chaincode/mlk/mlk.h"
 #include "chaincode/model/model_world.h"
 #include "chaincode/pack/pack.h"
+#include "chaincode/swap/swap.h"
 
 namespace milk::chaincode::model {
 namespace {
@@ -61,7 +62,9 @@ bool World::CheckAll() {
       {"lzm", CheckLzmInvariants(center.state)},
       {"pack", CheckPackInvariants(center.state)},
       {"brandtoken A", CheckBrandTokenInvariants(chains[1].state)},
-      {"brandtoken B", CheckBrandTokenInvariants(chains[2].state)}};
+      {"brandtoken B", CheckBrandTokenInvariants(chains[2].state)},
+      {"swap A", CheckSwapInvariants(chains[1].state)},
+      {"swap B", CheckSwapInvariants(chains[2].state)}};
   for (const auto& [name, status] : own) {
     if (!status.ok()) Fail(std::string(name) + " invariants: " + status.ToString());
   }
@@ -72,7 +75,8 @@ bool World::CheckAll() {
     if (!broken.empty()) Fail(broken);
   }
   if (!failed() && exchange_enabled) {
-    const std::string broken = CheckExchangeModel(*this);
+    std::string broken = CheckExchangeModel(*this);
+    if (broken.empty()) broken = CheckCrossChain();
     if (!broken.empty()) Fail(broken);
   }
   return !failed();
@@ -185,6 +189,24 @@ std::string World::CheckBrandModels() {
       if (entry.type == "total" && !entry.attrs.empty()) {
         totals[entry.attrs[0]] = ParseOr(entry.value, 0);
       }
+      if (entry.type == "escrow" && !entry.attrs.empty()) {
+        // A locked swap's units: counted in the chain's total, compared with the swap's model.
+        Json escrow = Json::parse(entry.value, nullptr, false);
+        auto swap = exchange_model.swaps.find(entry.attrs[0]);
+        if (!escrow.is_object() || !escrow.contains("lots") || !escrow["lots"].is_array() ||
+            swap == exchange_model.swaps.end()) {
+          return "escrow " + entry.attrs[0] + " is malformed or of no swap the model locked";
+        }
+        std::map<int64_t, Amount> held;
+        for (const auto& lot : escrow["lots"]) {
+          const Amount amount = ParseOr(lot.value("amount", ""), 0);
+          held[lot.value("expiry_ms", int64_t{0})] += amount;
+          sum += amount;
+        }
+        if (held != swap->second.escrow) {
+          return "escrow " + entry.attrs[0] + " differs from the model";
+        }
+      }
       if (entry.type != "lots" || entry.attrs.empty()) continue;
       Json list = Json::parse(entry.value, nullptr, false);
       if (!list.is_array()) return "brand lots of " + entry.attrs[0] + " are not a list";
@@ -208,6 +230,56 @@ std::string World::CheckBrandModels() {
       it = it->second.empty() ? brand.lots.erase(it) : std::next(it);
     }
     if (lots != brand.lots) return name + ": lots differ from the model";
+  }
+  for (const auto& [id, swap] : exchange_model.swaps) {
+    const bool locked = swap.finished.empty();
+    const bool stored = ReadKey(chains[static_cast<size_t>(swap.chain)], "brandtoken", "escrow",
+                                {id})
+                            .has_value();
+    if (locked != stored) return "swap " + id + ": escrow present " + (stored ? "1" : "0");
+  }
+  return "";
+}
+
+// docs/swaps.md, "What always holds", per brand chain B with market M:
+// balance(TICA on B) = M.inventory - settled swaps not yet released + purchases not delivered,
+// with the balance and the inventory read from the committed states.
+std::string World::CheckCrossChain() {
+  for (int chain = 1; chain <= kBrandChains; ++chain) {
+    const size_t i = static_cast<size_t>(chain - 1);
+    const BrandModel& brand = brands[i];
+    Amount platform = 0;
+    std::optional<std::string> lots =
+        ReadKey(chains[static_cast<size_t>(chain)], "brandtoken", "lots", {brand.platform});
+    if (lots) {
+      for (const auto& lot : Json::parse(*lots, nullptr, false)) {
+        if (lot.value("expiry_ms", int64_t{0}) != kNeverExpiresMs) {
+          return "TICA's account on " + chains[static_cast<size_t>(chain)].id +
+                 " holds a lot that expires";
+        }
+        platform += ParseOr(lot.value("amount", ""), 0);
+      }
+    }
+    std::optional<std::string> market =
+        ReadKey(chains[kCenter], "exchange", "market", {brands_symbols[i]});
+    if (!market) return "no market " + brands_symbols[i];
+    const Amount inventory =
+        ParseOr(Json::parse(*market, nullptr, false).value("inventory", ""), 0);
+    Amount unreleased = 0, undelivered = 0;
+    for (const auto& [id, swap] : exchange_model.swaps) {
+      if (swap.chain == chain && swap.decision == "settled" && swap.finished.empty()) {
+        unreleased += swap.amount;
+      }
+    }
+    for (const auto& purchase : exchange_model.purchases) {
+      if (purchase.chain == chain && !purchase.delivered) undelivered += purchase.amount;
+    }
+    if (inventory + undelivered < unreleased || platform != inventory - unreleased + undelivered) {
+      return "cross-chain: TICA holds " + FormatAmount(platform) + " on " +
+             chains[static_cast<size_t>(chain)].id + ", the market's inventory is " +
+             FormatAmount(inventory) + " with " + FormatAmount(unreleased) +
+             " settled unreleased and " + FormatAmount(undelivered) + " undelivered";
+    }
   }
   return "";
 }

@@ -11,6 +11,7 @@ namespace {
 
 using Json = nlohmann::json;
 constexpr int64_t kFeedMaxAgeMs = 300'000;  // the exchange's Init below
+constexpr int64_t kProofMaxAgeMs = 600'000;  // the exchange's and the swap chaincode's Init
 
 // A read-only call the model makes to learn what the chain holds now; not an operation.
 Json Peek(World& world, const std::string& chaincode, const std::string& function,
@@ -85,7 +86,8 @@ bool RegisterExchange(Registry& registry) {
 bool World::SetUpExchange() {
   const Json config = {{"operator_org", "TICA"},     {"mlk_chaincode", "mlk"},
                        {"lzm_chaincode", "lzm"},     {"alliance_chaincode", "alliance"},
-                       {"fee_account", fee_account}, {"feed_max_age_ms", kFeedMaxAgeMs}};
+                       {"fee_account", fee_account}, {"feed_max_age_ms", kFeedMaxAgeMs},
+                       {"swap_chaincode", "swap"},   {"proof_max_age_ms", kProofMaxAgeMs}};
   TxContext context;
   context.chain_id = chains[kCenter].id;
   context.tx_id = "genesis-exchange";
@@ -118,16 +120,27 @@ bool World::SetUpExchange() {
     must({kCenter,
           "exchange",
           "open_market",
-          {brands_symbols[i], partner_orgs[i], m.redemption, m.unit, m.depth},
+          {brands_symbols[i], partner_orgs[i], m.redemption, m.unit, m.depth, chains[i + 1].id},
           tica_admin});
-    must({kCenter, "exchange", "seed", {brands_symbols[i], m.seed, Ref("seed")}, tica_admin});
     MarketModel market;
     market.partner_org = partner_orgs[i];
     market.params.redemption_value_micro_krw = ParseOr(m.redemption, 0);
     market.params.bt_unit = ParseOr(m.unit, 0);
     market.params.depth_units = ParseOr(m.depth, 0);
-    market.inventory = ParseOr(m.seed, 0);
     exchange_model.markets[brands_symbols[i]] = market;
+    // TICA's first inventory: the partner stocks it through a stock swap, the whole protocol.
+    const int chain = static_cast<int>(i) + 1;
+    const std::string id = LockSwap({chain, "swap", "stock", {Ref("stock"), m.seed,
+                                                               Num(now_ms + kDayMs)},
+                                     partner_clients[i]},
+                                    /*stock=*/true);
+    if (id.empty()) {
+      Fail("set-up stock swap of " + brands_symbols[i] + " refused");
+      return false;
+    }
+    SwapModel& swap = exchange_model.swaps[id];
+    SettleWithProof(swap, ProveView(chain, "swap", "swap", {id}, partner_peers[i], now_ms), true);
+    FinishSwap(swap);
   }
   return !failed();
 }
@@ -154,9 +167,13 @@ void World::ExchangeOp() {
     ex.feed_ms = now_ms;
   }
   if (roll < 8) return ExchangeSetFeed();
-  if (roll < 30) return ExchangeDeposit(brand);
-  if (roll < 50 && !ex.deposits.empty()) return ExchangeSell();
-  if (roll < 72) return ExchangeBuy(brand);
+  if (roll < 24) return SwapLock(rng.Percent(15));
+  if (roll < 40) return SwapSettle();
+  if (roll < 48) return SwapFinish();
+  if (roll < 51) return SwapAbort();
+  if (roll < 71) return ExchangeBuy(brand);
+  if (roll < 78) return SwapDeliver();
+  if (roll < 80) return SwapQuery();
   ExchangeAdminOp(roll);
 }
 
@@ -175,84 +192,51 @@ void World::ExchangeSetFeed() {
   ex.feed_ms = now_ms;
 }
 
-void World::ExchangeDeposit(const std::string& brand) {
+// The center's decision on a proven lock, predicted: aborted past the deadline or when a sell
+// cannot trade now (stale feed, halted, beyond the depth or reserve, below min_mlk); settled
+// otherwise, a sell being the trade of docs/chaincode_exchange.md to the unit.
+void World::SettleWithProof(SwapModel& swap, const std::string& proof, bool proof_ok) {
   ExchangeModel& ex = exchange_model;
-  Op op;
-  op.chaincode = "exchange";
-  op.function = "deposit";
-  op.who = Right(rng.Percent(70) ? tica_relay : tica_admin);
-  const crypto::IdentityInfo& owner = AnyWallet();
-  const Amount typical = brand == "BTB" ? Amount{2'000'000} : Amount{20'000};
-  const int64_t expiry = now_ms - kDayMs + static_cast<int64_t>(rng.Below(400 * kDayMs));
-  op.args = {brand, Address(owner), AmountArg(typical, typical), Num(expiry), Ref("escrow")};
-  if (!ex.deposits.empty() && rng.Percent(8)) {
-    // The relay retries a deposit: the same request answers the first result, another 409.
-    auto it = ex.deposits.begin();
-    std::advance(it, static_cast<long>(rng.Below(ex.deposits.size())));
-    const DepositModel& first = it->second;
-    const bool same = rng.Percent(50);
-    op.who = rng.Percent(50) ? tica_relay : tica_admin;
-    op.args = {first.brand, first.owner, FormatAmount(first.amount + (same ? 0 : 1)),
-               Num(first.expiry_ms), it->first};
-    SimulationResult result = Run(op);
-    if (same && result.response.status() != 200) {
-      Fail("a retried deposit answered " + Num(result.response.status()));
-    }
-    if (!same && result.response.status() != 409) {
-      Fail("a deposit reference reused for another request answered " +
-           Num(result.response.status()) + " instead of 409");
-    }
-    if (!result.events.empty()) Fail("a retried deposit emitted events");
+  const std::string chain_id = chains[static_cast<size_t>(swap.chain)].id;
+  const std::string brand = brands_symbols[static_cast<size_t>(swap.chain - 1)];
+  MarketModel& market = ex.markets[brand];
+  const exchange::MarketParams params = CurrentParams(*this, market);
+  Result<exchange::TradeQuote> quote = FailedPrecondition("not a sell");
+  if (swap.kind == "sell") {
+    quote = exchange::Quote(params, {ex.feed_micro_krw, kMlkUnit}, market.inventory,
+                            MlkAvailable(liquidity_account), exchange::Side::kSell, swap.amount);
+  }
+  // TICA's relay carries the proof; the owner is paid whoever submits it.
+  Op op{kCenter, "exchange", "settle_swap", {chain_id, swap.id, proof}, tica_relay};
+  SimulationResult result = Run(op);
+  MustRefuse(result, !proof_ok, "the proof is forged, replayed, stale or of another chain");
+  MustRefuse(result, !swap.decision.empty(), "the swap was decided already");
+  if (!proof_ok || !swap.decision.empty()) return;
+  if (result.response.status() != 200) {
+    return Fail("a genuine proof of a locked swap was refused: " + result.response.message());
+  }
+  std::string expected = "settled";
+  if (now_ms > swap.deadline_ms) {
+    expected = "aborted";
+  } else if (swap.kind == "sell" && (now_ms - ex.feed_ms > kFeedMaxAgeMs || !quote.ok() ||
+                                     quote->mlk_total < swap.min_mlk)) {
+    expected = "aborted";
+  }
+  const Json decision = Json::parse(result.response.payload(), nullptr, false);
+  if (!decision.is_object() || decision.value("state", "") != expected) {
+    return Fail("settle_swap decided " + result.response.payload() + ", the model " + expected);
+  }
+  swap.decision = expected;
+  if (expected == "aborted") return;
+  if (swap.kind == "stock") {
+    market.inventory += swap.amount;
     return;
   }
-  SimulationResult result = Run(op);
-  MustRefuse(result, expiry <= now_ms, "the deposit arrives expired");
-  MustRefuse(result, ex.markets.count(brand) == 0, "there is no such market");
-  if (result.response.status() != 200) return;
-  ex.deposits[op.args[4]] = {brand, op.args[1], ParseOr(op.args[2], 0), expiry, "open"};
-}
-
-void World::ExchangeSell() {
-  ExchangeModel& ex = exchange_model;
-  Op op;
-  op.chaincode = "exchange";
-  op.function = "sell";
-  auto it = ex.deposits.begin();
-  std::advance(it, static_cast<long>(rng.Below(ex.deposits.size())));
-  for (int tries = 0; tries < 8 && rng.Percent(90) &&
-                      (it->second.state != "open" || it->second.expiry_ms <= now_ms);
-       ++tries) {
-    it = ex.deposits.begin();
-    std::advance(it, static_cast<long>(rng.Below(ex.deposits.size())));
-  }
-  const std::string ref = it->first;
-  DepositModel& deposit = it->second;
-  op.who = AnyWallet();
-  for (const auto& wallet : wallets) {
-    if (Address(wallet) == deposit.owner && rng.Percent(90)) op.who = wallet;
-  }
-  MarketModel& market = ex.markets[deposit.brand];
-  const exchange::MarketParams params = CurrentParams(*this, market);
-  const exchange::MlkFeed feed{ex.feed_micro_krw, kMlkUnit};
-  Result<exchange::TradeQuote> quote =
-      exchange::Quote(params, feed, market.inventory, MlkAvailable(liquidity_account),
-                      exchange::Side::kSell, deposit.amount);
-  const bool greedy = quote.ok() && rng.Percent(10);
-  op.args = {ref, greedy ? FormatAmount(quote->mlk_total + 1) : "0"};
-  SimulationResult result = Run(op);
-  MustRefuse(result, Address(op.who) != deposit.owner, "the seller does not own the deposit");
-  MustRefuse(result, deposit.state != "open", "the deposit is not open");
-  MustRefuse(result, now_ms >= deposit.expiry_ms, "the deposit expired");
-  MustRefuse(result, now_ms - ex.feed_ms > kFeedMaxAgeMs, "the feed is stale");
-  MustRefuse(result, !quote.ok(), "the model refuses the sale: " + quote.status().ToString());
-  MustRefuse(result, greedy, "the proceeds are below the seller's minimum");
-  if (result.response.status() != 200 || !quote.ok()) return;
   std::string broken = CompareTrade(TradeEvent(result), *quote);
   if (broken.empty()) broken = CheckTradeBounds(params, *quote);
   if (!broken.empty()) return Fail(broken);
-  deposit.state = "sold";
   market.inventory = quote->inventory_after;
-  MlkMove(liquidity_account, deposit.owner, quote->mlk_total);
+  MlkMove(liquidity_account, swap.owner, quote->mlk_total);
   MlkMove(liquidity_account, fee_account, quote->mlk_fee);
   mlk.liquidity_paid += quote->mlk_total + quote->mlk_fee;
   mlk.fees += quote->mlk_fee;
@@ -297,23 +281,14 @@ void World::ExchangeBuy(const std::string& brand) {
                 FormatAmount(q.bt_amount) + " units: above 95% of redemption value");
   }
   found->second.inventory = q.inventory_after;
-  const std::string purchase = TxId();
-  ex.purchases.push_back(purchase);
+  const int chain = brand == brands_symbols[0] ? 1 : 2;
+  ex.purchases.push_back({chain, TxId(), buyer, q.bt_amount, false});
   MlkMove(buyer, liquidity_account, q.mlk_total - q.mlk_fee);
   MlkMove(buyer, fee_account, q.mlk_fee);
   mlk.liquidity_collected += q.mlk_total - q.mlk_fee;
   mlk.fees += q.mlk_fee;
   ex.volume[found->second.partner_org] += q.MlkLiquidityLeg();
   ApplyLzmRewards(result, q.MlkLiquidityLeg() * lzm.trade_mlk_num / lzm.trade_mlk_den, "rewards");
-  // The relay delivers the BT on the brand chain from the platform's stock, with a fresh
-  // expiry (issue 5 makes this atomic; here it is the next transaction, refused when short).
-  const int chain = brand == brands_symbols[0] ? 1 : brand == brands_symbols[1] ? 2 : 0;
-  if (chain == 0 || failed()) return;
-  CreditPurchase({chain,
-                  "brandtoken",
-                  "credit_purchase",
-                  {buyer, FormatAmount(q.bt_amount), purchase},
-                  partner_relays[static_cast<size_t>(chain - 1)]});
 }
 
 }  // namespace milk::chaincode::model

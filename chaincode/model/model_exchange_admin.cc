@@ -5,6 +5,7 @@
 #include "chaincode/exchange/exchange.h"
 #include "chaincode/mlk/mlk.h"
 #include "chaincode/model/model_world.h"
+#include "chaincode/swap/conservation.h"
 
 namespace milk::chaincode::model {
 namespace {
@@ -23,35 +24,18 @@ void World::ExchangeAdminOp(uint64_t roll) {
   Op op;
   op.chaincode = "exchange";
   const std::string brand = rng.Percent(95) ? brands_symbols[rng.Below(2)] : "NOPE";
-  if (roll < 78 && !ex.deposits.empty()) {
-    op.function = "return_deposit";
-    auto it = ex.deposits.begin();
-    std::advance(it, static_cast<long>(rng.Below(ex.deposits.size())));
-    op.who = rng.Percent(30) ? tica_relay : AnyWallet();
-    for (const auto& wallet : wallets) {
-      if (Address(wallet) == it->second.owner && rng.Percent(60)) op.who = wallet;
-    }
-    op.args = {it->first};
-    SimulationResult result = Run(op);
-    const bool owner = op.who.is_wallet && Address(op.who) == it->second.owner;
-    MustRefuse(result, !owner && op.who.org != "TICA", "a stranger returned a deposit");
-    MustRefuse(result, it->second.state == "sold", "a sold deposit was returned");
-    if (result.response.status() == 200) it->second.state = "returned";
-  } else if (roll < 82) {
-    op.function = "seed";
-    op.who = Right(tica_admin);
-    op.args = {brand, AmountArg(Amount{10'000}, Amount{10'000}), Ref("seed")};
-    SimulationResult result = Run(op);
-    MustRefuse(result, ex.markets.count(brand) == 0, "there is no such market");
-    if (result.response.status() == 200) ex.markets[brand].inventory += ParseOr(op.args[1], 0);
-  } else if (roll < 84) {
+  if (roll < 84) {
     op.function = "open_market";
     op.who = Right(tica_admin);
     const std::string org = rng.Percent(50) ? partner_orgs[rng.Below(2)] : candidates[0].org;
-    op.args = {rng.Percent(70) ? brand : candidates[0].org + "Points", org, "1000000", "1", "1000"};
+    op.args = {rng.Percent(70) ? brand : candidates[0].org + "Points", org, "1000000", "1", "1000",
+               rng.Percent(80) ? chains[1 + rng.Below(2)].id : "brand.other"};
     SimulationResult result = Run(op);
-    // Both brands already trade; a candidate that joined could open its own market.
+    // Both brands and both brand chains already trade; a candidate that joined could open its
+    // own market, but no brand chain is registered to it.
     MustRefuse(result, ex.markets.count(op.args[0]) > 0, "the market is already open");
+    MustRefuse(result, op.args[5] != "brand.other", "the brand chain has its market");
+    MustRefuse(result, op.args[5] == "brand.other", "the brand chain is not registered");
     if (result.response.status() == 200) {
       MarketModel market;
       market.partner_org = org;
@@ -63,9 +47,9 @@ void World::ExchangeAdminOp(uint64_t roll) {
   } else if (roll < 90) {
     ExchangeSettle();
   } else {
-    static const char* const kQueries[] = {"market", "markets",  "quote",
-                                           "feed",   "purchase", "partner_volume"};
-    op.function = kQueries[rng.Below(6)];
+    static const char* const kQueries[] = {"market",   "markets",        "quote", "feed",
+                                           "purchase", "partner_volume", "swap"};
+    op.function = kQueries[rng.Below(7)];
     op.who = AnyCaller();
     if (op.function == "market") op.args = {brand};
     if (op.function == "quote") {
@@ -74,7 +58,15 @@ void World::ExchangeAdminOp(uint64_t roll) {
     if (op.function == "purchase") {
       op.args = {ex.purchases.empty() || rng.Percent(30)
                      ? "tx" + Num(static_cast<int64_t>(rng.Below(100)))
-                     : ex.purchases[rng.Below(ex.purchases.size())]};
+                     : ex.purchases[rng.Below(ex.purchases.size())].tx};
+    }
+    if (op.function == "swap") {
+      const size_t chain = 1 + rng.Below(2);
+      op.args = {chains[chain].id, ex.swaps.empty() || rng.Percent(20)
+                                       ? std::string(64, 'b')
+                                       : std::next(ex.swaps.begin(),
+                                                   static_cast<long>(rng.Below(ex.swaps.size())))
+                                             ->first};
     }
     if (op.function == "partner_volume") op.args = {partner_orgs[rng.Below(2)]};
     SimulationResult result = Run(op);
@@ -151,10 +143,13 @@ std::string CheckExchangeModel(World& world) {
              "trades' liquidity legs) " + FormatAmount(volume);
     }
   }
-  for (const auto& [ref, deposit] : ex.deposits) {
-    Json stored = Stored(world, "deposit", {ref});
-    if (!stored.is_object() || stored.value("state", "") != deposit.state) {
-      return "deposit " + ref + " is " + stored.dump() + ", model " + deposit.state;
+  for (const auto& [id, swap] : ex.swaps) {
+    const std::string& chain_id = world.chains[static_cast<size_t>(swap.chain)].id;
+    Json stored = Stored(world, "swap", {chain_id, id});
+    const std::string state = stored.is_object() ? stored.value("state", "?") : "";
+    if (state != swap.decision) {
+      return "swap " + id + " is decided '" + state + "' on the center, model '" + swap.decision +
+             "'";
     }
   }
   const MlkModel& mlk = world.mlk;
@@ -170,6 +165,16 @@ std::string CheckExchangeModel(World& world) {
     return "the fee account holds " + FormatAmount(held(world.fee_account)) +
            ", the sum of the trades' fees is " + FormatAmount(mlk.fees);
   }
+  // The global check of docs/swaps.md over the committed states of all chains (helper
+  // "swapcc"'s chaincode/swap/conservation.h), besides this model's own (CheckCrossChain).
+  std::vector<swap::BrandChainState> brand_states;
+  for (int chain = 1; chain <= kBrandChains; ++chain) {
+    Chain& brand = world.chains[static_cast<size_t>(chain)];
+    brand_states.push_back({brand.id, &brand.state});
+  }
+  Result<swap::ConservationReport> conserved =
+      swap::CheckCrossChainConservation(world.chains[kCenter].state, brand_states, world.now_ms);
+  if (!conserved.ok()) return "cross-chain conservation: " + conserved.status().ToString();
   if (mlk.liquidity_granted + mlk.liquidity_collected < mlk.liquidity_paid ||
       held(world.liquidity_account) !=
           mlk.liquidity_granted + mlk.liquidity_collected - mlk.liquidity_paid) {

@@ -8,6 +8,7 @@
 #include "chaincode/mlk/mlk.h"
 #include "chaincode/model/model_world.h"
 #include "chaincode/pack/pack.h"
+#include "chaincode/swap/swap.h"
 
 namespace milk::chaincode::model {
 namespace {
@@ -36,12 +37,14 @@ void World::SetUpChains() {
     chains[static_cast<size_t>(i)].id = i == 1 ? "brand.branda" : "brand.brandb";
     chains[static_cast<size_t>(i)].registry.Register("brandtoken",
                                                      std::make_shared<BrandTokenChaincode>());
+    chains[static_cast<size_t>(i)].registry.Register("swap", std::make_shared<SwapChaincode>());
   }
 }
 
 bool World::SetUp() {
   SetUpChains();
-  return SetUpAlliance() && SetUpCenter() && SetUpBrands() && CheckAll();
+  return SetUpAlliance() && SetUpCenter() && SetUpBrands() &&
+         (!exchange_enabled || SetUpExchange()) && CheckAll();
 }
 
 // Runs Init of chaincode on chain as creator; a refusal is a set-up failure.
@@ -174,7 +177,7 @@ bool World::SetUpCenter() {
     pack.products[p.id] = {p.term_ms, ParseOr(p.num, 0), ParseOr(p.den, 1),
                            Amount{p.cap_mlk} * kMlkUnit, 0};
   }
-  return !failed() && (!exchange_enabled || SetUpExchange());
+  return !failed();
 }
 
 bool World::SetUpBrands() {
@@ -192,14 +195,38 @@ bool World::SetUpBrands() {
                        {"renewal_ms", brand.renewal_ms},
                        {"transferable", brand.transferable},
                        {"partner_org", brand.org},
-                       {"platform_address", brand.platform}};
+                       {"platform_address", brand.platform},
+                       {"swap_chaincode", "swap"}};
+    const Json swap = {{"center_chain_id", chains[kCenter].id},
+                       {"center_policy", "OutOf(1,'TICA.peer')"},
+                       {"center_root_keys", {{"TICA", tica_peer.RootHex()}}},
+                       {"exchange_chaincode", "exchange"},
+                       {"brandtoken_chaincode", "brandtoken"},
+                       {"operator_org", "TICA"},
+                       {"partner_org", brand.org},
+                       {"proof_max_age_ms", 600'000},
+                       {"deadline_max_ms", 3 * kDayMs}};
     brands.push_back(brand);
-    if (!InitChaincode(*this, chain, "brandtoken", init.dump(), partner_admins[i])) return false;
-    // The platform's stock for purchases, and some points for every wallet.
-    std::vector<std::string> holders = {brand.platform};
+    if (!InitChaincode(*this, chain, "brandtoken", init.dump(), partner_admins[i]) ||
+        !InitChaincode(*this, chain, "swap", swap.dump(), partner_admins[i])) {
+      return false;
+    }
+    // The center checks this chain's proofs against the partner's registered root and policy.
+    Must(*this, {kCenter,
+                 "alliance",
+                 "register_brand_chain",
+                 {chains[static_cast<size_t>(chain)].id, brand.org,
+                  "OutOf(1,'" + brand.org + ".peer')",
+                  Json{{brand.org, partner_peers[i].RootHex()}}.dump()},
+                 partner_admins[i]});
+    // Points for every wallet, and for the partner's client: its stock swaps fill TICA's
+    // inventory (TICA's account itself moves only through swaps).
+    std::vector<std::string> holders = {Address(partner_clients[i]), Address(partner_clients[i])};
     for (const auto& wallet : wallets) holders.push_back(Address(wallet));
     for (const auto& holder : holders) {
-      const Amount amount = Amount{1 + rng.Below(chain == 1 ? 50'000 : 5'000'000)};
+      Amount amount = Amount{1 + rng.Below(chain == 1 ? 50'000 : 5'000'000)};
+      // The partner's first stock swap (model_exchange.cc) needs the market's seed at least.
+      if (holder == Address(partner_clients[i])) amount += chain == 1 ? 300'000 : 30'000'000;
       const int64_t expiry = now_ms + static_cast<int64_t>(1 + rng.Below(600)) * kDayMs;
       Must(*this, {chain,
                    "brandtoken",

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "chaincode/shim/stub.h"
+#include "crypto/bytes.h"
 
 namespace milk::chaincode::model {
 namespace {
@@ -17,6 +18,27 @@ crypto::IdentityInfo MemberOf(const std::string& org, milkpb::Role role, char ke
   id.role = role;
   id.public_key = std::string(32, key);
   return id;
+}
+
+// A peer of org with a certificate that org's root (from seed) issued.
+PeerSigner SignerOf(const std::string& org, char seed) {
+  PeerSigner signer;
+  signer.org = org;
+  signer.root = crypto::KeyPairFromSeed(std::string(crypto::kSeedBytes, seed));
+  signer.peer =
+      crypto::KeyPairFromSeed(std::string(crypto::kSeedBytes, static_cast<char>(seed + 1)));
+  milkpb::CertificateBody body;
+  body.set_version(1);
+  body.set_org(org);
+  body.set_name(org + "-peer0");
+  body.set_role(milkpb::PEER);
+  body.set_public_key(signer.peer.public_key);
+  body.set_not_before_ms(0);
+  body.set_not_after_ms(4'102'444'800'000);  // 2100: beyond any seed's clock
+  body.set_serial(1);
+  signer.endorser =
+      crypto::SerializeMemberIdentity(crypto::IssueCertificate(body, signer.root.secret_key));
+  return signer;
 }
 
 crypto::IdentityInfo WalletOf(char key) {
@@ -37,7 +59,9 @@ const std::set<std::string> kQueries = {
     "lzm.vip",          "lzm.supply",           "pack.product",
     "pack.stake_info",  "brandtoken.balance",   "brandtoken.totals",
     "exchange.market",  "exchange.markets",     "exchange.quote",
-    "exchange.feed",    "exchange.purchase",    "exchange.partner_volume"};
+    "exchange.feed",    "exchange.purchase",    "exchange.partner_volume",
+    "exchange.swap",    "swap.swap",            "swap.delivery",
+    "swap.open",        "swap.config",          "brandtoken.escrow"};
 
 }  // namespace
 
@@ -81,6 +105,8 @@ World::World(uint64_t seed, bool exchange, std::ostream* log)
   tica_relay = MemberOf("TICA", milkpb::RELAY, 'r');
   partner_orgs = {"BrandA", "BrandB"};
   brands_symbols = {"BTA", "BTB"};
+  tica_peer = SignerOf("TICA", 'T');
+  partner_peers = {SignerOf("BrandA", 'A'), SignerOf("BrandB", 'B')};
   const char admin_keys[] = {'A', 'B'}, client_keys[] = {'C', 'D'}, relay_keys[] = {'E', 'F'};
   for (size_t i = 0; i < partner_orgs.size(); ++i) {
     partner_admins.push_back(MemberOf(partner_orgs[i], milkpb::ADMIN, admin_keys[i]));
@@ -139,6 +165,15 @@ const crypto::IdentityInfo& World::AnyWallet() {
   return wallets[rng.Below(wallets.size())];
 }
 
+std::string PeerSigner::RootHex() const { return ToHex(root.public_key); }
+
+std::vector<const crypto::IdentityInfo*> World::AllWallets() const {
+  std::vector<const crypto::IdentityInfo*> all;
+  for (const auto& wallet : wallets) all.push_back(&wallet);
+  all.push_back(&stranger_wallet);
+  return all;
+}
+
 std::string World::Address(const crypto::IdentityInfo& who) const {
   return crypto::WalletAddress(who.public_key);
 }
@@ -170,7 +205,12 @@ std::string World::Ref(const std::string& prefix) {
 std::string World::Describe(const Op& op) const {
   std::string text = chains[op.chain].id + " " + op.chaincode + "." + op.function + "(";
   for (size_t i = 0; i < op.args.size(); ++i) {
-    text += (i ? ", " : "") + std::string("'") + op.args[i] + "'";
+    // Proofs are binary and long: the log names their size, not their bytes.
+    const std::string& arg = op.args[i];
+    const bool bulky = arg.size() > 200 ||
+                       arg.find_first_of(std::string("\0\x01\x02\x7f", 4)) != std::string::npos;
+    text += (i ? ", " : "") +
+            (bulky ? "<" + Num(static_cast<int64_t>(arg.size())) + " bytes>" : "'" + arg + "'");
   }
   text += ") by " + (op.who.is_wallet ? op.who.name : crypto::PrincipalName(op.who)) + " @ " +
           Num(now_ms);
@@ -183,7 +223,7 @@ uint64_t World::Digest(Chain& chain) {
     for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
     hash = (hash ^ 0xFF) * 1099511628211ULL;  // separator: "ab","c" != "a","bc"
   };
-  for (const char* ns : {"alliance", "mlk", "lzm", "pack", "exchange", "brandtoken"}) {
+  for (const char* ns : kNamespaces) {
     Status scanned =
         chain.state.Scan(ns, "", "", [&](const std::string& key, const VersionedValue& value) {
           mix(key);

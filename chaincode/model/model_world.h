@@ -15,6 +15,7 @@
 #include "chaincode/shim/amount.h"
 #include "chaincode/shim/memory_state.h"
 #include "chaincode/shim/simulator.h"
+#include "crypto/ed25519.h"
 #include "crypto/identity.h"
 
 namespace milk::chaincode::model {
@@ -33,6 +34,9 @@ class Rng {
 };
 
 inline constexpr int kCenter = 0;
+// Every chaincode namespace of the model's chains (MemoryState cannot list them).
+inline constexpr const char* kNamespaces[] = {"alliance",   "mlk",  "lzm",     "pack",
+                                              "exchange",   "swap", "brandtoken"};
 inline constexpr int kBrandChains = 2;  // chains 1 and 2
 inline constexpr int64_t kDayMs = 86'400'000;
 inline constexpr int64_t kListingMs = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
@@ -110,7 +114,6 @@ struct BrandModel {
   std::map<std::string, std::map<int64_t, Amount>> lots;
   Amount issued = 0, redeemed = 0, expired = 0;
   std::map<std::string, std::pair<std::string, std::string>> refs;  // kind/ref -> request, payload
-  std::map<std::string, std::pair<std::string, std::string>> purchases;  // ref -> to, amount
 };
 
 struct MarketModel {
@@ -118,20 +121,40 @@ struct MarketModel {
   exchange::MarketParams params;
   Amount inventory = 0;
 };
-struct DepositModel {
-  std::string brand, owner;
+// A swap of docs/swaps.md as the model follows it: locked on its brand chain (escrow lots kept
+// with their expiries), decided once on the center, finished on the brand chain.
+struct SwapModel {
+  int chain = 1;
+  std::string id, kind, owner, ref;
+  Amount amount = 0, min_mlk = 0;
+  int64_t deadline_ms = 0;
+  std::map<int64_t, Amount> escrow;  // expiry -> amount, while locked on the brand chain
+  std::string decision;              // "" (undecided), "settled", "aborted"
+  std::string finished;              // "" (locked), "released", "refunded"
+};
+// A purchase on the center chain, delivered on its brand chain on proof.
+struct PurchaseModel {
+  int chain = 1;
+  std::string tx, buyer;
   Amount amount = 0;
-  int64_t expiry_ms = 0;
-  std::string state = "open";
+  bool delivered = false;
+};
+// A peer of one org with a certificate its org's root issued: signs views as proofs.
+struct PeerSigner {
+  std::string org;
+  crypto::KeyPair root;
+  crypto::KeyPair peer;
+  std::string endorser;  // serialized member Identity
+  std::string RootHex() const;
 };
 struct ExchangeModel {
   std::map<std::string, MarketModel> markets;  // by brand
   Amount feed_micro_krw = 0;
   int64_t feed_ms = -1;
-  std::map<std::string, DepositModel> deposits;  // by ref
-  std::map<std::string, Amount> volume;          // partner org -> trade volume (MLK)
+  std::map<std::string, SwapModel> swaps;  // by swap id (ids are per chain and unique)
+  std::map<std::string, Amount> volume;    // partner org -> trade volume (MLK)
   std::map<std::string, Amount> settled;
-  std::vector<std::string> purchases;  // tx ids of accepted buys
+  std::vector<PurchaseModel> purchases;    // accepted buys, in order
 };
 
 class World {
@@ -160,6 +183,7 @@ class World {
   const crypto::IdentityInfo& Right(const crypto::IdentityInfo& right);
   const crypto::IdentityInfo& AnyCaller();
   const crypto::IdentityInfo& AnyWallet();
+  std::vector<const crypto::IdentityInfo*> AllWallets() const;  // the ten and the stranger
   std::string AnyAddress();  // mostly wallets, sometimes TICA's accounts or a bad address
   std::string Address(const crypto::IdentityInfo& who) const;
   // An amount around typical; sometimes 0, malformed, huge or larger than available.
@@ -184,19 +208,35 @@ class World {
   void BrandOp(int chain);
   void BrandIssue(int chain);
   void BrandSpend(int chain, bool redeem);
-  void BrandPurchase(int chain);
-  // credit_purchase on op.chain and its model update (also the delivery of an exchange buy).
-  void CreditPurchase(const Op& op);
+  void BrandPurchase(int chain);  // credit_purchase called directly: always refused
   void BrandSweep(int chain);
   void BrandBalance(int chain);
   void BrandTotals(int chain);
   void ExchangeOp();
   void ExchangeSetFeed();
-  void ExchangeDeposit(const std::string& brand);
-  void ExchangeSell();
   void ExchangeBuy(const std::string& brand);
-  void ExchangeAdminOp(uint64_t roll);  // returns, seeds, markets, settlements, queries
+  void ExchangeAdminOp(uint64_t roll);  // markets, settlements, queries
   void ExchangeSettle();
+  // The swap protocol (model_swap.cc, model_swap_relay.cc): lock on a brand chain, the
+  // center's decision from a proof, finish and delivery on the brand chain from a proof.
+  void SwapLock(bool stock);
+  void SwapSettle();
+  void SwapFinish();
+  void SwapAbort();
+  void SwapDeliver();
+  void SwapQuery();
+  // Runs a lock and applies it to the model; answers the swap id ("" when refused).
+  std::string LockSwap(const Op& op, bool stock);
+  // settle_swap of swap with proof (submitted as the model's relay would) and the model's
+  // prediction of the decision; proof_ok false: the proof is bad and must be refused.
+  void SettleWithProof(SwapModel& swap, const std::string& proof, bool proof_ok);
+  void FinishSwap(SwapModel& swap);
+  // A view of `chaincode function args` evaluated on chain's committed state now, signed by
+  // signer (an endorsed view, chaincode/proof/view_proof.h), serialized.
+  std::string ProveView(int chain, const std::string& chaincode, const std::string& function,
+                        const std::vector<std::string>& args, const PeerSigner& signer,
+                        int64_t block_time_ms);
+  SwapModel* PickSwap(const std::string& decision, const std::string& finished);
   void LzmMisuseOp();  // LZM where MLK is expected: every attempt must fail
 
   // Model updates shared by generators: a committed result's LZM reward events; expected is
@@ -218,6 +258,7 @@ class World {
   std::string CheckLzmModel();
   std::string CheckPackModel();
   std::string CheckBrandModels();
+  std::string CheckCrossChain();  // docs/swaps.md "What always holds", from the model
 
   Rng rng;
   // The injected transaction clock (Unix ms): every operation's timestamp; only moves forward.
@@ -240,6 +281,8 @@ class World {
   crypto::IdentityInfo stranger_wallet, stranger_member;
   std::string liquidity_account, gateway_account, fee_account;
   std::vector<std::string> partner_orgs, brands_symbols;
+  PeerSigner tica_peer;
+  std::vector<PeerSigner> partner_peers;
 
  private:
   void SetUpChains();
@@ -264,6 +307,10 @@ class World {
 // Helpers shared by the generator files.
 std::string Num(int64_t value);
 Amount ParseOr(const std::string& text, Amount fallback);  // fallback when not an amount
+// "" when no key or value of any namespace of the chains looks personal: every JSON object key
+// is in the documented allow-list (docs/model_test.md) and no string looks like an e-mail
+// address or a phone number; else what was found and where.
+std::string ScanPersonalData(const std::vector<std::pair<std::string, MemoryState*>>& chains);
 // Reads the composite key (type, attrs) of namespace ns in the chain's committed state.
 std::optional<std::string> ReadKey(Chain& chain, const std::string& ns, const std::string& type,
                                    const std::vector<std::string>& attrs);

@@ -298,6 +298,37 @@ void Chain::Close() {
   height_cv_.notify_all();
 }
 
+Result<Chain::HeadSnapshot> Chain::SnapshotAtHead() const {
+  MILK_ASSIGN_OR_RETURN(LedgerDb::SnapshotWithSavepoint snapshot, db_->SnapshotAtSavepoint());
+  if (!snapshot.savepoint.has_value() || snapshot.savepoint->height == 0) {
+    return FailedPrecondition("chain '" + chain_id() + "' has no committed block yet");
+  }
+  HeadSnapshot head{std::move(snapshot.reader), snapshot.savepoint->height,
+                    snapshot.savepoint->last_header_hash, 0};
+  {
+    // head_ and last_timestamp_ms_ change together, after RocksDB has the block.
+    std::lock_guard lock(mutex_);
+    if (head_.height == head.height) {
+      head.last_timestamp_ms = last_timestamp_ms_;
+      return head;
+    }
+  }
+  // RocksDB has the block but head_ is not updated yet (a moment), or head_ moved on: read the
+  // block itself. The wait bounds the first case; it only fails when the chain is closing.
+  constexpr int64_t kHeadCatchUpMs = 1000;
+  const uint64_t last = head.height - 1;
+  if (!WaitForBlock(last, kHeadCatchUpMs)) {
+    return Unavailable("chain '" + chain_id() + "' is closing");
+  }
+  MILK_ASSIGN_OR_RETURN(milkpb::Block block, GetBlock(last));
+  if (ledger::HeaderHash(block.header()) != head.last_header_hash) {
+    return DataLoss("chain '" + chain_id() + "': block " + std::to_string(last) +
+                    " in the block store does not match the ledger database's savepoint");
+  }
+  head.last_timestamp_ms = block.header().timestamp_ms();
+  return head;
+}
+
 void Chain::SetCommitObserver(std::function<void(const CommittedBlockInfo&)> observer) {
   std::lock_guard lock(mutex_);
   observer_ = std::move(observer);

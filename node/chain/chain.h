@@ -82,6 +82,18 @@ class Chain {
   Result<milkpb::Block> GetBlock(uint64_t number) const;
   Result<std::optional<TxRecord>> GetTx(const std::string& tx_id) const;
   std::unique_ptr<chaincode::StateReader> Snapshot() const { return db_->Snapshot(); }
+  // A snapshot of the committed state and the block it is the state after, read at one RocksDB
+  // snapshot so that height, hash and timestamp describe exactly what `state` sees (endorsed
+  // views, docs/views.md; chain.height() may already be past it).
+  struct HeadSnapshot {
+    std::unique_ptr<chaincode::StateReader> state;
+    uint64_t height = 0;            // committed blocks; the state is the one block height-1 left
+    std::string last_header_hash;   // HeaderHash of block height-1
+    int64_t last_timestamp_ms = 0;  // timestamp_ms of block height-1
+  };
+  // kFailedPrecondition before the genesis block is committed; kDataLoss when the block store
+  // and the ledger database disagree on the last block.
+  Result<HeadSnapshot> SnapshotAtHead() const;
 
   // Blocks until height() > number or the deadline passes or Close() is called; returns
   // whether the block exists.

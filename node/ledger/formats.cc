@@ -60,6 +60,35 @@ std::string TransferLeadershipSigningBytes(std::string_view chain_id, uint64_t t
   return out;
 }
 
+std::string LeaveChainSigningBytes(std::string_view chain_id, int64_t timestamp_ms) {
+  std::string out = "milk-leave-chain-v1";
+  PutFixed32BE(&out, static_cast<uint32_t>(chain_id.size()));
+  out.append(chain_id);
+  PutFixed64BE(&out, static_cast<uint64_t>(timestamp_ms));
+  return out;
+}
+
+std::string ViewSigningBytes(const milkpb::ViewResult& result) {
+  std::string out = "milk-view-v1";
+  auto put_bytes = [&out](std::string_view bytes) {
+    PutFixed32BE(&out, static_cast<uint32_t>(bytes.size()));
+    out.append(bytes);
+  };
+  PutFixed32BE(&out, result.version());
+  put_bytes(result.chain_id());
+  PutFixed64BE(&out, result.height());
+  put_bytes(result.block_hash());
+  PutFixed64BE(&out, static_cast<uint64_t>(result.block_time_ms()));
+  put_bytes(result.chaincode());
+  put_bytes(result.function());
+  PutFixed32BE(&out, static_cast<uint32_t>(result.args_size()));
+  for (const std::string& arg : result.args()) put_bytes(arg);
+  PutFixed32BE(&out, static_cast<uint32_t>(result.status()));
+  put_bytes(result.payload());
+  PutFixed64BE(&out, static_cast<uint64_t>(result.evaluated_ms()));
+  return out;
+}
+
 std::string EndorsementSigningBytes(std::string_view response_payload, std::string_view endorser) {
   std::string buf;
   buf.reserve(response_payload.size() + endorser.size());

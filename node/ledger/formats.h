@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "milk/ledger.pb.h"
+#include "milk/view.pb.h"
 
 namespace milk::ledger {
 
@@ -35,8 +36,17 @@ std::string ConfigApprovalBytes(const milkpb::ChainConfig& config);
 // and soon stale.
 std::string TransferLeadershipSigningBytes(std::string_view chain_id, uint64_t to,
                                            int64_t timestamp_ms);
+// What an admin signs to make a node leave a chain (Admin.LeaveChain): a domain tag, the chain id
+// and the request's timestamp (i64 BE), checked against the chain's timestamp skew.
+std::string LeaveChainSigningBytes(std::string_view chain_id, int64_t timestamp_ms);
 // What an endorser signs: the response payload, then the serialized endorser Identity.
 std::string EndorsementSigningBytes(std::string_view response_payload, std::string_view endorser);
+
+// What peers sign for an endorsed view (docs/views.md): "milk-view-v1" | u32 version |
+// lp(chain_id) | u64 height | lp(block_hash) | i64 block_time_ms | lp(chaincode) | lp(function) |
+// u32 arg count | lp(arg)... | i32 status | lp(payload) | i64 evaluated_ms. Independent of
+// protobuf serialization.
+std::string ViewSigningBytes(const milkpb::ViewResult& result);
 
 // One state write as it enters the commit hash.
 struct CommitWrite {

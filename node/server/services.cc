@@ -3,7 +3,9 @@
 #include <map>
 
 #include "node/ledger/formats.h"
+#include "node/server/access.h"
 #include "node/server/cluster_service.h"
+#include "node/server/view_service.h"
 
 namespace milk::node {
 namespace {
@@ -33,30 +35,50 @@ Status CheckSize(const google::protobuf::Message& request, size_t bytes_max) {
                            " bytes (limits.grpc_message_bytes_max)");
 }
 
+// The chain a signed proposal names; kInvalidArgument when it does not parse (the node would
+// refuse it the same way).
+Result<std::string> ProposalChainId(const milkpb::SignedProposal& signed_proposal) {
+  milkpb::Proposal proposal;
+  if (!proposal.ParseFromString(signed_proposal.proposal())) {
+    return InvalidArgument("proposal bytes do not parse as a milk Proposal");
+  }
+  return proposal.chain_id();
+}
+
 class GatewayService final : public milkpb::Gateway::Service {
  public:
   GatewayService(Node& node, ops::Registry& metrics, int64_t poll_ms, size_t bytes_max)
-      : node_(node), rpc_(metrics), poll_ms_(poll_ms), bytes_max_(bytes_max) {}
+      : node_(node), metrics_(metrics), rpc_(metrics), poll_ms_(poll_ms), bytes_max_(bytes_max) {}
 
-  grpc::Status Evaluate(grpc::ServerContext*, const milkpb::EvaluateRequest* request,
+  grpc::Status Evaluate(grpc::ServerContext* context, const milkpb::EvaluateRequest* request,
                         milkpb::EvaluateResponse* response) override {
     if (Status s = CheckSize(*request, bytes_max_); !s.ok()) return rpc_.Done("Evaluate", s);
+    if (Status s = CheckProposal(*context, request->proposal(), "Evaluate"); !s.ok()) {
+      return rpc_.Done("Evaluate", s);
+    }
     auto result = node_.Evaluate(request->proposal());
     if (result.ok()) *response->mutable_result() = std::move(result).value();
     return rpc_.Done("Evaluate", result.status());
   }
 
-  grpc::Status Endorse(grpc::ServerContext*, const milkpb::EndorseRequest* request,
+  grpc::Status Endorse(grpc::ServerContext* context, const milkpb::EndorseRequest* request,
                        milkpb::EndorseResponse* response) override {
     if (Status s = CheckSize(*request, bytes_max_); !s.ok()) return rpc_.Done("Endorse", s);
+    if (Status s = CheckProposal(*context, request->proposal(), "Endorse"); !s.ok()) {
+      return rpc_.Done("Endorse", s);
+    }
     auto result = node_.Endorse(request->proposal());
     if (result.ok()) *response->mutable_response() = std::move(result).value();
     return rpc_.Done("Endorse", result.status());
   }
 
-  grpc::Status Submit(grpc::ServerContext*, const milkpb::SubmitRequest* request,
+  grpc::Status Submit(grpc::ServerContext* context, const milkpb::SubmitRequest* request,
                       milkpb::SubmitResponse* response) override {
     if (Status s = CheckSize(*request, bytes_max_); !s.ok()) return rpc_.Done("Submit", s);
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_, "Submit");
+        !s.ok()) {
+      return rpc_.Done("Submit", s);
+    }
     if (!request->has_envelope()) return rpc_.Done("Submit", InvalidArgument("no envelope"));
     auto result = node_.Submit(request->chain_id(), request->envelope(), request->forwarded());
     if (result.ok()) *response = std::move(result).value();
@@ -66,6 +88,10 @@ class GatewayService final : public milkpb::Gateway::Service {
   grpc::Status CommitStatus(grpc::ServerContext* context,
                             const milkpb::CommitStatusRequest* request,
                             milkpb::CommitStatusResponse* response) override {
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_, "CommitStatus");
+        !s.ok()) {
+      return rpc_.Done("CommitStatus", s);
+    }
     int64_t timeout_ms = 0;
     if (request->wait()) {
       auto left = context->deadline() - std::chrono::system_clock::now();
@@ -81,6 +107,11 @@ class GatewayService final : public milkpb::Gateway::Service {
   grpc::Status ChaincodeEvents(grpc::ServerContext* context,
                                const milkpb::ChaincodeEventsRequest* request,
                                grpc::ServerWriter<milkpb::ChaincodeEventsResponse>* writer) override {
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_,
+                                    "ChaincodeEvents");
+        !s.ok()) {
+      return rpc_.Done("ChaincodeEvents", s);
+    }
     auto chain = node_.GetChain(request->chain_id());
     if (!chain.ok()) return rpc_.Done("ChaincodeEvents", chain.status());
     for (uint64_t n = request->start_block(); !context->IsCancelled();) {
@@ -131,7 +162,14 @@ class GatewayService final : public milkpb::Gateway::Service {
 
   }
 
+  Status CheckProposal(const grpc::ServerContext& context, const milkpb::SignedProposal& proposal,
+                       const char* method) {
+    MILK_ASSIGN_OR_RETURN(std::string chain_id, ProposalChainId(proposal));
+    return CheckChainAccess(node_, chain_id, context, metrics_, method);
+  }
+
   Node& node_;
+  ops::Registry& metrics_;
   RpcCounter rpc_;
   int64_t poll_ms_;
   size_t bytes_max_;
@@ -140,10 +178,14 @@ class GatewayService final : public milkpb::Gateway::Service {
 class DeliverService final : public milkpb::Deliver::Service {
  public:
   DeliverService(Node& node, ops::Registry& metrics, int64_t poll_ms)
-      : node_(node), rpc_(metrics), poll_ms_(poll_ms) {}
+      : node_(node), metrics_(metrics), rpc_(metrics), poll_ms_(poll_ms) {}
 
   grpc::Status Blocks(grpc::ServerContext* context, const milkpb::DeliverRequest* request,
                       grpc::ServerWriter<milkpb::DeliverResponse>* writer) override {
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_, "Deliver");
+        !s.ok()) {
+      return rpc_.Done("Deliver", s);
+    }
     auto chain = node_.GetChain(request->chain_id());
     if (!chain.ok()) return rpc_.Done("Deliver", chain.status());
     uint64_t stop = request->stop_block();
@@ -174,47 +216,78 @@ class DeliverService final : public milkpb::Deliver::Service {
 
  private:
   Node& node_;
+  ops::Registry& metrics_;
   RpcCounter rpc_;
   int64_t poll_ms_;
 };
 
 class AdminService final : public milkpb::Admin::Service {
  public:
-  AdminService(Node& node, ops::Registry& metrics) : node_(node), rpc_(metrics) {}
+  AdminService(Node& node, ops::Registry& metrics)
+      : node_(node), metrics_(metrics), rpc_(metrics) {}
 
-  grpc::Status JoinChain(grpc::ServerContext*, const milkpb::JoinChainRequest* request,
+  grpc::Status JoinChain(grpc::ServerContext* context, const milkpb::JoinChainRequest* request,
                          milkpb::JoinChainResponse* response) override {
+    if (Status s = CheckClientCertificate(*context); !s.ok()) return rpc_.Done("JoinChain", s);
     auto result = node_.JoinChain(request->genesis_block(), request->creator(), request->signature());
     if (result.ok()) response->set_chain_id(*result);
     return rpc_.Done("JoinChain", result.status());
   }
 
-  grpc::Status ListChains(grpc::ServerContext*, const milkpb::ListChainsRequest*,
+  // Only the chains the caller may use are listed (a refusal here is not counted: hiding a chain
+  // is the normal answer to a stranger).
+  grpc::Status ListChains(grpc::ServerContext* context, const milkpb::ListChainsRequest*,
                           milkpb::ListChainsResponse* response) override {
     for (const std::string& id : node_.ChainIds()) {
+      if (!CheckChainAccess(node_, id, *context).ok()) continue;
       auto chain = node_.FindChain(id);
       if (chain != nullptr) Summarize(*chain, response->add_chains());
     }
     return rpc_.Done("ListChains", Status::Ok());
   }
 
-  grpc::Status ClusterStatus(grpc::ServerContext*, const milkpb::ClusterStatusRequest* request,
+  grpc::Status LeaveChain(grpc::ServerContext* context, const milkpb::LeaveChainRequest* request,
+                          milkpb::LeaveChainResponse*) override {
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_, "LeaveChain");
+        !s.ok()) {
+      return rpc_.Done("LeaveChain", s);
+    }
+    return rpc_.Done("LeaveChain", node_.LeaveChain(request->chain_id(), request->timestamp_ms(),
+                                                    request->creator(), request->signature()));
+  }
+
+  grpc::Status ClusterStatus(grpc::ServerContext* context,
+                             const milkpb::ClusterStatusRequest* request,
                              milkpb::ClusterStatusResponse* response) override {
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_,
+                                    "ClusterStatus");
+        !s.ok()) {
+      return rpc_.Done("ClusterStatus", s);
+    }
     auto result = node_.ClusterStatus(request->chain_id());
     if (result.ok()) *response = std::move(result).value();
     return rpc_.Done("ClusterStatus", result.status());
   }
 
-  grpc::Status TransferLeadership(grpc::ServerContext*,
+  grpc::Status TransferLeadership(grpc::ServerContext* context,
                                   const milkpb::TransferLeadershipRequest* request,
                                   milkpb::TransferLeadershipResponse* response) override {
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_,
+                                    "TransferLeadership");
+        !s.ok()) {
+      return rpc_.Done("TransferLeadership", s);
+    }
     auto result = node_.TransferLeadership(*request);
     if (result.ok()) *response = std::move(result).value();
     return rpc_.Done("TransferLeadership", result.status());
   }
 
-  grpc::Status ChainInfo(grpc::ServerContext*, const milkpb::ChainInfoRequest* request,
+  grpc::Status ChainInfo(grpc::ServerContext* context, const milkpb::ChainInfoRequest* request,
                          milkpb::ChainInfoResponse* response) override {
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_, "ChainInfo");
+        !s.ok()) {
+      return rpc_.Done("ChainInfo", s);
+    }
     auto chain = node_.GetChain(request->chain_id());
     if (!chain.ok()) return rpc_.Done("ChainInfo", chain.status());
     Summarize(**chain, response->mutable_summary());
@@ -222,9 +295,14 @@ class AdminService final : public milkpb::Admin::Service {
     return rpc_.Done("ChainInfo", Status::Ok());
   }
 
-  grpc::Status SetClusterFaults(grpc::ServerContext*,
+  grpc::Status SetClusterFaults(grpc::ServerContext* context,
                                 const milkpb::SetClusterFaultsRequest* request,
                                 milkpb::SetClusterFaultsResponse*) override {
+    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_,
+                                    "SetClusterFaults");
+        !s.ok()) {
+      return rpc_.Done("SetClusterFaults", s);
+    }
     return rpc_.Done("SetClusterFaults", node_.SetClusterFaults(*request));
   }
 
@@ -237,6 +315,7 @@ class AdminService final : public milkpb::Admin::Service {
   }
 
   Node& node_;
+  ops::Registry& metrics_;
   RpcCounter rpc_;
 };
 
@@ -258,11 +337,12 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
   ClusterServiceOptions cluster;
   cluster.tls = options.tls.has_value();
   server->cluster_ = MakeClusterService(node, metrics, cluster);
+  server->view_ = MakeViewService(node, metrics);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen,
                            options.tls.has_value()
                                ? crypto::tls::ServerCredentials(*options.tls,
-                                                                /*require_client_cert=*/false)
+                                                                /*require_client_cert=*/true)
                                : grpc::InsecureServerCredentials(),
                            &server->port_);
   // gRPC itself refuses only what is far past the limit (4x); the handlers refuse and count
@@ -273,6 +353,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
   builder.RegisterService(server->deliver_.get());
   builder.RegisterService(server->admin_.get());
   builder.RegisterService(server->cluster_.get());
+  builder.RegisterService(server->view_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return Unavailable("cannot listen for gRPC on " + options.listen +

@@ -22,10 +22,11 @@ struct RpcServerOptions {
   int message_bytes_max = 4 << 20;
   // How long CommitStatus(wait) and Deliver(follow) wait between checks for cancellation.
   int64_t poll_ms = 200;
-  // TLS (node.yaml tls section): the server presents tls->cert_pem and verifies the client
-  // certificates it is offered against tls->ca_pems; it does not require one (Gateway clients
-  // may have none yet), but the Cluster service refuses Raft messages without the sender's
-  // bound certificate. nullopt = plaintext (local development only).
+  // TLS (node.yaml tls section): the server presents tls->cert_pem and requires a client
+  // certificate chaining to one of tls->ca_pems at the handshake; every chain-scoped call then
+  // checks that the certificate belongs to an org of that chain (node/server/access.h), and the
+  // Cluster service that it is the one bound to the Raft sender. nullopt = plaintext (loopback
+  // only: node/daemon.cc refuses other listen addresses).
   std::optional<crypto::tls::TlsMaterial> tls;
 };
 
@@ -41,7 +42,7 @@ class RpcServer {
 
  private:
   RpcServer() = default;
-  std::unique_ptr<grpc::Service> gateway_, deliver_, admin_, cluster_;
+  std::unique_ptr<grpc::Service> gateway_, deliver_, admin_, cluster_, view_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chaincode/shim/state.h"
@@ -59,5 +60,9 @@ Result<std::vector<chaincode::HistoryEntry>> ReadHistory(const LedgerCore& core,
 
 // A StateReader over a RocksDB snapshot taken now; the snapshot is released on destruction.
 std::unique_ptr<chaincode::StateReader> MakeSnapshotReader(std::shared_ptr<LedgerCore> core);
+// MakeSnapshotReader, and the raw meta/savepoint record as that snapshot sees it (nullopt when
+// absent).
+Result<std::pair<std::unique_ptr<chaincode::StateReader>, std::optional<std::string>>>
+MakeSnapshotReaderWithSavepoint(std::shared_ptr<LedgerCore> core);
 
 }  // namespace milk::node

@@ -73,6 +73,7 @@ class LedgerDbImpl final : public LedgerDb {
     return ReadState(*core_, nullptr, ns, key);
   }
   std::unique_ptr<chaincode::StateReader> Snapshot() override { return MakeSnapshotReader(core_); }
+  Result<SnapshotWithSavepoint> SnapshotAtSavepoint() override;
   Result<std::optional<Savepoint>> GetSavepoint() override;
   Result<std::optional<StoredConfig>> GetConfig() override;
   Result<std::optional<BlockLocation>> GetBlockLocation(uint64_t number) override;
@@ -95,6 +96,16 @@ Result<std::optional<Savepoint>> LedgerDbImpl::GetSavepoint() {
   if (!raw.has_value()) return std::optional<Savepoint>();
   MILK_ASSIGN_OR_RETURN(Savepoint savepoint, format::DecodeSavepoint(*raw));
   return std::optional<Savepoint>(std::move(savepoint));
+}
+
+Result<LedgerDb::SnapshotWithSavepoint> LedgerDbImpl::SnapshotAtSavepoint() {
+  MILK_ASSIGN_OR_RETURN(auto raw, MakeSnapshotReaderWithSavepoint(core_));
+  SnapshotWithSavepoint out{std::move(raw.first), std::nullopt};
+  if (raw.second.has_value()) {
+    MILK_ASSIGN_OR_RETURN(Savepoint savepoint, format::DecodeSavepoint(*raw.second));
+    out.savepoint = std::move(savepoint);
+  }
+  return out;
 }
 
 // meta/config: 01, u64 BE number of the config-update block, serialized ChainConfig.

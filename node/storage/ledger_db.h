@@ -83,6 +83,14 @@ class LedgerDb {
   // Namespaces must be non-empty and free of 0x00 (kInvalidArgument otherwise); keys may hold
   // any bytes.
   virtual std::unique_ptr<chaincode::StateReader> Snapshot() = 0;
+  // Snapshot() together with the savepoint read at that same RocksDB snapshot, so the state is
+  // exactly the one savepoint->height blocks left (endorsed views name their height,
+  // docs/views.md). savepoint is nullopt before the first commit.
+  struct SnapshotWithSavepoint {
+    std::unique_ptr<chaincode::StateReader> reader;
+    std::optional<Savepoint> savepoint;
+  };
+  virtual Result<SnapshotWithSavepoint> SnapshotAtSavepoint() = 0;
 
   virtual Result<std::optional<Savepoint>> GetSavepoint() = 0;
   // The latest config update at or below the savepoint; nullopt while the genesis config holds.

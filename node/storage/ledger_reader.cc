@@ -120,6 +120,7 @@ class SnapshotReader final : public chaincode::StateReader {
                                                        const std::string& key) override {
     return ReadHistory(*core_, snapshot_, ns, key);
   }
+  const rocksdb::Snapshot* snapshot() const { return snapshot_; }
 
  private:
   const std::shared_ptr<LedgerCore> core_;
@@ -130,6 +131,16 @@ class SnapshotReader final : public chaincode::StateReader {
 
 std::unique_ptr<chaincode::StateReader> MakeSnapshotReader(std::shared_ptr<LedgerCore> core) {
   return std::make_unique<SnapshotReader>(std::move(core));
+}
+
+Result<std::pair<std::unique_ptr<chaincode::StateReader>, std::optional<std::string>>>
+MakeSnapshotReaderWithSavepoint(std::shared_ptr<LedgerCore> core) {
+  auto reader = std::make_unique<SnapshotReader>(core);
+  MILK_ASSIGN_OR_RETURN(std::optional<std::string> savepoint,
+                        GetRaw(*core, core->meta, reader->snapshot(),
+                               std::string(format::kSavepointKey)));
+  return std::make_pair(std::unique_ptr<chaincode::StateReader>(std::move(reader)),
+                        std::move(savepoint));
 }
 
 }  // namespace milk::node

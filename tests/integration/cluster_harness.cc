@@ -200,10 +200,12 @@ void TestCluster::WriteInputs() {
   INFO(generated.status().ToString());
   REQUIRE(generated.ok());
   if (options_.tls) {
-    auto material = crypto::tls::LoadTlsClientFiles({tls_ca_file()}, "", "");
+    // A TLS node requires a client certificate of a chain org (docs/tls.md, "Who may read a
+    // chain"): the harness's clients present the org admin's.
+    auto material = crypto::tls::LoadTlsMaterial(client_member_dir());
     INFO(material.status().ToString());
     REQUIRE(material.ok());
-    client_credentials_ = crypto::tls::ChannelCredentials(material->ca_pems, "", "");
+    client_credentials_ = crypto::tls::ChannelCredentials(*material);
   }
   auto profile = client::ParseChainProfile(
       ProfileYaml(crypto_dir(),
@@ -454,8 +456,12 @@ size_t TestCluster::LeaderIndex(int64_t timeout_ms) {
 CommandResult TestCluster::RunMilk(const std::vector<std::string>& args, bool with_tls_ca) const {
   std::vector<std::string> argv = {MILK_BINARY_PATH};
   if (options_.tls && with_tls_ca) {
-    argv.push_back("--tls-ca");
-    argv.push_back(tls_ca_file());
+    for (const std::string& flag :
+         {std::string("--tls-ca"), tls_ca_file(), std::string("--tls-cert"),
+          client_member_dir() + "/tls.crt", std::string("--tls-key"),
+          client_member_dir() + "/tls.key"}) {
+      argv.push_back(flag);
+    }
   }
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, dir_, kMilkTimeoutMs);

@@ -100,12 +100,17 @@ class TestCluster {
   std::string Address(const std::string& wallet_name) const;
 
   // Thread-safe. A client of node i, reconnecting quickly after the node comes back; with TLS
-  // (unless options.credentials is set) it trusts the org's TLS CA and presents no certificate.
+  // (unless options.credentials is set) it trusts the org's TLS CA and presents the TLS
+  // certificate of the org's admin (a TLS node requires a chain org's client certificate).
   client::GatewayClient Client(size_t i, client::GatewayOptions options = {}) const;
   // Thread-safe. Whether the nodes serve TLS; the org's TLS CA file; channel credentials
   // trusting it (null when plaintext).
   bool tls() const { return options_.tls; }
   std::string tls_ca_file() const { return crypto_dir() + "/orgs/" + kOrg + "/tls/ca.crt"; }
+  // The member whose TLS certificate the harness's clients present (TICA's admin).
+  std::string client_member_dir() const {
+    return crypto_dir() + "/orgs/" + kOrg + "/members/admin";
+  }
   std::shared_ptr<grpc::ChannelCredentials> ClientCredentials() const {
     return client_credentials_;
   }
@@ -148,7 +153,8 @@ class TestCluster {
   size_t LeaderIndex(int64_t timeout_ms = 15000);
 
   // Runs the milk binary with args (global flags are the caller's).
-  // With TLS, `--tls-ca <org TLS CA>` comes first unless with_tls_ca is false.
+  // With TLS, `--tls-ca <org TLS CA> --tls-cert/--tls-key <admin's>` come first unless
+  // with_tls_ca is false.
   CommandResult RunMilk(const std::vector<std::string>& args, bool with_tls_ca = true) const;
   // Node i's log so far (every start appends to the same file).
   std::string Log(size_t i) const;

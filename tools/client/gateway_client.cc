@@ -203,6 +203,18 @@ Result<milkpb::TransferLeadershipResponse> GatewayClient::TransferLeadership(
   return response;
 }
 
+Status GatewayClient::LeaveChain(const std::string& chain_id, const Signer& admin,
+                                 int64_t now_ms) const {
+  milkpb::LeaveChainRequest request;
+  request.set_chain_id(chain_id);
+  request.set_timestamp_ms(now_ms);
+  request.set_creator(admin.identity_bytes);
+  request.set_signature(
+      crypto::Sign(admin.key.secret_key, ledger::LeaveChainSigningBytes(chain_id, now_ms)));
+  milkpb::LeaveChainResponse response;
+  return UnaryCall(admin_.get(), &milkpb::Admin::Stub::LeaveChain, request, &response);
+}
+
 Status GatewayClient::ChaincodeEvents(const std::string& chain_id, const std::string& chaincode,
                                       uint64_t start_block, const EventsCallback& on_events) const {
   milkpb::ChaincodeEventsRequest request;

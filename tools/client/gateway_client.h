@@ -94,6 +94,9 @@ class GatewayClient {
   Result<milkpb::TransferLeadershipResponse> TransferLeadership(const std::string& chain_id,
                                                                 uint64_t to, const Signer& admin,
                                                                 int64_t now_ms) const;
+  // Admin.LeaveChain, signed by admin at now_ms (the node refuses a timestamp further than the
+  // chain's max_timestamp_skew_ms from its clock).
+  Status LeaveChain(const std::string& chain_id, const Signer& admin, int64_t now_ms) const;
 
  private:
   // One call with the deadline; the mapped status.

@@ -25,7 +25,7 @@ Result<std::vector<PriceAnnouncement>> PriceAnnouncements(
   for (const milkpb::ChaincodeEvent& event : block_events.events()) {
     if (event.chaincode() != exchange_chaincode) continue;
     const bool trade = event.name() == "trade";
-    if (!trade && event.name() != "seed") continue;
+    if (!trade && event.name() != "stock") continue;
     const Json payload = Json::parse(event.payload(), nullptr, false);
     if (!payload.is_object()) {
       return DataLoss("exchange event '" + event.name() + "' of tx " + event.tx_id() +

@@ -1,7 +1,7 @@
 // The exchange's price announcements (docs/chaincode_exchange.md, "Events"): after each block, the
 // price of every market the block's transactions moved. The price is a function of TICA's
 // inventory only, so the last event of a brand in a block — a "trade" (price_after,
-// inventory_after) or a "seed" (price_micro_krw, inventory) — is that market's price at the end
+// inventory_after) or a "stock" (price_micro_krw, inventory: a stock swap settled) — is that market's price at the end
 // of the block. Clients derive the announcement from the block's chaincode events, which every
 // peer delivers identically (`milk market watch`, ChaincodeEvents).
 #pragma once
@@ -24,7 +24,7 @@ struct PriceAnnouncement {
 };
 
 // One announcement per brand moved in the block, ordered by brand. Events of other chaincodes
-// or names are ignored; a "trade" or "seed" event whose payload is not the exchange's JSON is
+// or names are ignored; a "trade" or "stock" event whose payload is not the exchange's JSON is
 // kDataLoss (the chain's events are the exchange's own output). Pure and thread-safe.
 Result<std::vector<PriceAnnouncement>> PriceAnnouncements(
     const milkpb::ChaincodeEventsResponse& block_events, const std::string& exchange_chaincode);

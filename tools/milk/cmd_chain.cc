@@ -1,4 +1,4 @@
-// milk chain create | join | list | info | fetch
+// milk chain create | join | leave | list | info | fetch
 #include <optional>
 #include <ostream>
 
@@ -80,6 +80,22 @@ void RunJoin(const CliContext& ctx, const ChainArgs& args) {
   if (ctx.options.json) PrintJson(ctx.out, joined);
 }
 
+// Every --peer leaves the chain (its directory is moved aside on the node, not deleted).
+void RunLeave(const CliContext& ctx, const ChainArgs& args) {
+  client::Signer admin = ctx.Identity();
+  Json left = Json::array();
+  for (const client::GatewayClient& peer : ctx.Clients()) {
+    Status status = peer.LeaveChain(args.chain_id, admin, ctx.clock.NowMs());
+    if (!status.ok()) ctx.Fail(client::WithEndpoint(status, peer.endpoint()));
+    if (ctx.options.json) {
+      left.push_back({{"peer", peer.endpoint()}, {"chain_id", args.chain_id}});
+    } else {
+      ctx.out << "left chain " << args.chain_id << " on " << peer.endpoint() << "\n";
+    }
+  }
+  if (ctx.options.json) PrintJson(ctx.out, left);
+}
+
 void RunList(const CliContext& ctx) {
   const client::GatewayClient peer(ctx.Peers().front(), ctx.Gateway());
   const std::vector<milkpb::ChainSummary> chains = ctx.Take(peer.ListChains());
@@ -157,6 +173,11 @@ void RegisterChainCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx
       "join", "join every --peer to the chain of a genesis block (signed by --identity, an admin)");
   join->add_option("--genesis", args->genesis, "genesis block file")->required()->type_name("FILE");
   join->callback([ctx, args] { RunJoin(*ctx, *args); });
+
+  CLI::App* leave = chain->add_subcommand(
+      "leave", "make every --peer leave a chain at run time (signed by --identity, an admin)");
+  AddChainOption(leave, args.get());
+  leave->callback([ctx, args] { RunLeave(*ctx, *args); });
 
   CLI::App* list = chain->add_subcommand("list", "chains joined by the (first) --peer");
   list->callback([ctx] { RunList(*ctx); });

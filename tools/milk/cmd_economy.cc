@@ -221,6 +221,7 @@ void RegisterEconomyCommands(CLI::App& app, const std::shared_ptr<CliContext>& c
   RegisterBrandCommands(app, ctx);
   RegisterWalletCommands(app, ctx);
   RegisterMarketCommands(app, ctx);
+  RegisterSwapCommands(app, ctx);
   RegisterLzm(app, ctx);
   RegisterPack(app, ctx);
   RegisterAlliance(app, ctx);

@@ -1,5 +1,5 @@
-// milk market show | quote | deposit | sell | buy (watch: cmd_market_watch.cc) and milk oracle
-// set (chaincode "exchange").
+// milk market show | quote | buy (watch: cmd_market_watch.cc) and milk oracle set (chaincode
+// "exchange"). Selling BT is a cross-chain swap: `milk swap sell` (cmd_swap.cc).
 #include <optional>
 #include <ostream>
 
@@ -14,10 +14,7 @@ struct MarketArgs {
   std::string brand;
   std::string side;
   std::string bt_amount;
-  std::string owner;
-  std::string expiry_ms;
-  std::string ref;
-  std::string limit_mlk;  // --min-mlk for sell, --max-mlk for buy
+  std::string limit_mlk;  // --max-mlk for buy
   std::string krw_per_mlk;
   bool units = false;
 };
@@ -57,33 +54,10 @@ void RunQuote(const CliContext& ctx, const MarketArgs& args) {
   ctx.out << TradeSummary(quote, args.units);
 }
 
-void RunDeposit(const CliContext& ctx, const MarketArgs& args) {
-  ctx.Check(CheckAddressArg(args.owner, "owner"));
-  const Amount amount = ctx.Take(ParseUnitsArg(args.bt_amount, "amount"));
-  const Amount expiry = ctx.Take(ParseUnitsArg(args.expiry_ms, "expiry_ms"));
-  if (args.ref.empty()) ctx.Fail(InvalidArgument("ref must not be empty"));
-  const CallResult result = InvokeOrFail(ctx, args.target, "deposit",
-                                         {args.brand, args.owner, chaincode::FormatAmount(amount),
-                                          chaincode::FormatAmount(expiry), args.ref});
-  PrintTransaction(ctx, result,
-                   "deposit " + args.ref + ": " + chaincode::FormatAmount(amount) + " " +
-                       args.brand + " of " + args.owner + " in escrow for sale");
-}
-
 std::string Fill(const CliContext& ctx, const MarketArgs& args, const CallResult& result) {
   if (result.payload.empty()) return "";
   const Json fill = ParseJsonOrFail(ctx, result.payload, args.target.chaincode + " trade");
   return TradeSummary(fill, args.units);
-}
-
-void RunSell(const CliContext& ctx, const MarketArgs& args) {
-  if (args.ref.empty()) ctx.Fail(InvalidArgument("deposit_ref must not be empty"));
-  const Amount min_mlk = ctx.Take(ParseTokenArg(args.limit_mlk, args.units, "--min-mlk"));
-  const CallResult result =
-      InvokeOrFail(ctx, args.target, "sell", {args.ref, chaincode::FormatAmount(min_mlk)});
-  std::string summary = Fill(ctx, args, result);
-  if (!summary.empty() && summary.back() == '\n') summary.pop_back();
-  PrintTransaction(ctx, result, "sold deposit " + args.ref + "\n" + summary);
 }
 
 void RunBuy(const CliContext& ctx, const MarketArgs& args) {
@@ -131,23 +105,6 @@ void RegisterMarketCommands(CLI::App& app, const std::shared_ptr<CliContext>& ct
   quote->add_option("bt_amount", args->bt_amount, "BT units")->required();
   AddUnitsFlag(quote, &args->units);
   quote->callback([ctx, args] { RunQuote(*ctx, *args); });
-
-  CLI::App* deposit = market->add_subcommand(
-      "deposit", "TICA's relay records a customer's BT in escrow for sale (relay stand-in)");
-  AddTargetOptions(deposit, &args->target, "exchange");
-  deposit->add_option("brand", args->brand, "brand symbol")->required();
-  deposit->add_option("owner", args->owner, "the customer's wallet address")->required();
-  deposit->add_option("amount", args->bt_amount, "BT units")->required();
-  deposit->add_option("expiry_ms", args->expiry_ms, "the units' expiry, Unix ms")->required();
-  deposit->add_option("ref", args->ref, "deposit reference (idempotent)")->required();
-  deposit->callback([ctx, args] { RunDeposit(*ctx, *args); });
-
-  CLI::App* sell = market->add_subcommand("sell", "sell a whole deposit to TICA for MLK");
-  AddTargetOptions(sell, &args->target, "exchange");
-  sell->add_option("deposit_ref", args->ref, "the deposit's reference")->required();
-  sell->add_option("--min-mlk", args->limit_mlk, "refuse proceeds below this (MLK)")->required();
-  AddUnitsFlag(sell, &args->units);
-  sell->callback([ctx, args] { RunSell(*ctx, *args); });
 
   CLI::App* buy = market->add_subcommand("buy", "buy BT from TICA with MLK");
   AddTargetOptions(buy, &args->target, "exchange");

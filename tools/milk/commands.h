@@ -97,19 +97,27 @@ void RegisterChainCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx
 // Under `milk chain`: consenter add|remove and update approve|submit (cmd_config.cc).
 void RegisterConfigCommands(CLI::App* chain, const std::shared_ptr<CliContext>& ctx);
 void RegisterChaincodeCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+// Under `milk chain`: view (cmd_view.cc), an endorsed view from every --peer, merged (docs/
+// views.md). Added by main.cc.
+void RegisterViewCommand(CLI::App* chain, const std::shared_ptr<CliContext>& ctx);
 // cmd_cluster.cc: `milk cluster status` (Admin.ClusterStatus on every --peer).
 void RegisterClusterCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 
 // The MiL.k economy (docs/cli.md, "The MiL.k economy"): thin wrappers over one chaincode call
 // each. cmd_brand.cc: `milk brand`; cmd_wallet.cc: `milk wallet`; cmd_market.cc: `milk market`
-// and `milk oracle`; cmd_economy.cc: `milk lzm`, `milk pack`, `milk alliance`, and
-// RegisterEconomyCommands, which adds all of them (main.cc calls it).
+// and `milk oracle`; cmd_swap.cc: `milk swap` (cross-chain swaps, docs/swaps.md);
+// cmd_economy.cc: `milk lzm`, `milk pack`, `milk alliance`, and RegisterEconomyCommands, which
+// adds all of them (main.cc calls it).
 void RegisterBrandCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 void RegisterWalletCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 void RegisterMarketCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+void RegisterSwapCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 // `market watch` (cmd_market_watch.cc), added by RegisterMarketCommands.
 void AddMarketWatchCommand(CLI::App* market, const std::shared_ptr<CliContext>& ctx);
 void RegisterEconomyCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+
+// cmd_relay.cc: `milk relay` (docs/relay.md), linked from milk_cli_relay.
+void RegisterRelayCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 
 // Implemented by the node owner in cmd_node.cc and cmd_ledger.cc (they link milk_node), and
 // added by main.cc, so milk_cli and its tests do not depend on the node.

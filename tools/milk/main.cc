@@ -23,9 +23,11 @@ int main(int argc, char** argv) {
   auto ctx =
       std::make_shared<milk::cli::CliContext>(std::cout, std::cerr, milk::SystemClock::Instance());
   std::unique_ptr<CLI::App> app = milk::cli::MakeMilkApp(ctx);
+  milk::cli::RegisterViewCommand(app->get_subcommand("chain"), ctx);
   milk::cli::RegisterClusterCommands(*app, ctx);
   milk::cli::RegisterEconomyCommands(*app, ctx);
   milk::cli::RegisterNodeCommands(*app);
   milk::cli::RegisterLedgerCommands(*app, ctx);
+  milk::cli::RegisterRelayCommands(*app, ctx);
   return milk::cli::RunMilkApp(*app, *ctx, argc, argv);
 }

@@ -105,9 +105,9 @@ TEST_CASE("Sweep takes a bounded batch of distinct valid addresses", "[brandtoke
 TEST_CASE("BT bought on the platform gets a fresh expiry: trade time plus the renewal period",
           "[brandtoken]") {
   BrandChain chain;
-  chain.Ok("issue", {kPlatformAddress, "50", "inv-1", std::to_string(kNow + 3 * kDayMs)});
+  chain.Stock("50");
   const int64_t fresh = kToday + 180 * kDayMs;  // renewal 180 days, rounded down to the day
-  SimulationResult bought = chain.Run("credit_purchase", {kAliceAddress, "20", "swap-1"}, kRelay);
+  SimulationResult bought = chain.Swap("credit_purchase", {kAliceAddress, "20", "swap-1"});
   REQUIRE(bought.response.status() == 200);
   const std::string payload = "{\"to\":\"" + kAliceAddress +
                               "\",\"amount\":\"20\",\"expiry_ms\":" + std::to_string(fresh) +
@@ -118,10 +118,11 @@ TEST_CASE("BT bought on the platform gets a fresh expiry: trade time plus the re
   CHECK_THAT(chain.Balance(kAliceAddress), Catch::Contains("[" + LotJson(fresh, "20") + "]"));
   CHECK_THAT(chain.Balance(kPlatformAddress), Catch::Contains("\"spendable\":\"30\""));
   // Idempotent on the purchase reference; a different request under it is refused.
-  SimulationResult retry = chain.Run("credit_purchase", {kAliceAddress, "20", "swap-1"}, kAdmin);
+  chain.SetNow(kNow + kDayMs);
+  SimulationResult retry = chain.Swap("credit_purchase", {kAliceAddress, "20", "swap-1"}, kBob);
   CHECK(retry.response.payload() == payload);
   CHECK(retry.events.empty());
-  SimulationResult conflict = chain.Run("credit_purchase", {kAliceAddress, "21", "swap-1"}, kRelay);
+  SimulationResult conflict = chain.Swap("credit_purchase", {kAliceAddress, "21", "swap-1"});
   CHECK(conflict.response.status() == 409);
   CHECK_THAT(conflict.response.message(),
              Catch::StartsWith("purchase_ref 'swap-1' was already used"));
@@ -130,25 +131,23 @@ TEST_CASE("BT bought on the platform gets a fresh expiry: trade time plus the re
   chain.Invariants();
 }
 
-TEST_CASE("credit_purchase is for the org's relay or admin and refuses bad input", "[brandtoken]") {
+TEST_CASE("credit_purchase is called only from the swap chaincode and refuses bad input",
+          "[brandtoken]") {
   BrandChain chain;
-  chain.Ok("issue", {kPlatformAddress, "5", "inv-1"});
-  for (const auto& caller : {kIssuer, kAlice, Member("TICA", milkpb::RELAY, 't')}) {
+  chain.Stock("5");
+  for (const auto& caller : {kIssuer, kAdmin, kRelay, kAlice, Member("TICA", milkpb::RELAY, 't')}) {
     SimulationResult result = chain.Run("credit_purchase", {kAliceAddress, "1", "s"}, caller);
     CHECK(result.response.status() == 403);
-    CHECK_THAT(
-        result.response.message(),
-        Catch::StartsWith("credit_purchase requires a member of BrandA with role relay or admin"));
+    CHECK(result.response.message() ==
+          "credit_purchase is called only by the swap chaincode 'swap'; this is a direct call");
   }
-  CHECK(chain.Run("credit_purchase", {kAliceAddress, "1"}, kRelay).response.message() ==
+  CHECK(chain.Swap("credit_purchase", {kAliceAddress, "1"}).response.message() ==
         "usage: credit_purchase <to_address> <amount> <purchase_ref>");
-  CHECK_THAT(chain.Run("credit_purchase", {kPlatformAddress, "1", "s"}, kRelay).response.message(),
+  CHECK_THAT(chain.Swap("credit_purchase", {kPlatformAddress, "1", "s"}).response.message(),
              Catch::StartsWith("cannot credit a purchase to the platform account"));
-  CHECK_THAT(
-      chain.Run("credit_purchase", {kAliceAddress, "1", "bad ref"}, kRelay).response.message(),
-      Catch::Contains("invalid purchase_ref"));
-  SimulationResult short_inventory =
-      chain.Run("credit_purchase", {kAliceAddress, "6", "s"}, kRelay);
+  CHECK_THAT(chain.Swap("credit_purchase", {kAliceAddress, "1", "bad ref"}).response.message(),
+             Catch::Contains("invalid purchase_ref"));
+  SimulationResult short_inventory = chain.Swap("credit_purchase", {kAliceAddress, "6", "s"});
   CHECK(short_inventory.response.status() == 412);
   CHECK_THAT(
       short_inventory.response.message(),
@@ -209,8 +208,8 @@ TEST_CASE("CheckBrandTokenInvariants finds every broken invariant", "[brandtoken
   };
   const std::string max = FormatAmount(kAmountMax);
   const Corruption corruptions[] = {
-      {"lots", {kBobAddress}, "[" + LotJson(5, "1") + "]", "the lots hold 11"},
-      {"total", {"issued"}, "9", "but the lots hold 10"},
+      {"lots", {kBobAddress}, "[" + LotJson(5, "1") + "]", "the lots and escrows hold 11"},
+      {"total", {"issued"}, "9", "but the lots and escrows hold 10"},
       {"total", {"expired"}, "11", "redeemed + expired exceed issued"},
       {"total", {"redeemed"}, "x", "total redeemed is corrupt"},
       {"lots", {kAliceAddress}, "[" + LotJson(9, "1") + "," + LotJson(5, "9") + "]", "not sorted"},

@@ -26,7 +26,9 @@ TEST_CASE("Brand parameters come from the chain's genesis", "[brandtoken]") {
   auto stored = chain.state().Get(kBrandTokenChaincodeName, *CreateCompositeKey("config", {}));
   REQUIRE(stored.ok());
   REQUIRE(stored->has_value());
-  CHECK((*stored)->value == InitJson());
+  std::string normalised = InitJson();
+  normalised.insert(normalised.size() - 1, ",\"swap_chaincode\":\"swap\"");  // the default
+  CHECK((*stored)->value == normalised);
   CHECK(chain.Totals() ==
         "{\"issued\":\"0\",\"redeemed\":\"0\",\"expired\":\"0\",\"outstanding\":\"0\"}");
   chain.Invariants();
@@ -56,6 +58,8 @@ TEST_CASE("Init refuses unknown keys missing keys and bad values", "[brandtoken]
       {{replaced("true", "1")}, "transferable must be a boolean"},
       {{replaced("\"BrandA\"", "\"\"")}, "partner_org must be an org name"},
       {{replaced(kPlatformAddress, "mlk1x")}, "platform_address: invalid address"},
+      {{replaced("{", "{\"swap_chaincode\":\"\",")}, "swap_chaincode must be a chaincode name"},
+      {{replaced("{", "{\"swap_chaincode\":7,")}, "swap_chaincode must be a string"},
   };
   for (const Case& c : cases) {
     TxContext context = testing::Context(kBrandTokenChaincodeName, "", c.args, kAdmin);
@@ -269,7 +273,7 @@ TEST_CASE("unknown functions and bad balance queries are refused", "[brandtoken]
 TEST_CASE("every refusal is decided before anything is written", "[brandtoken]") {
   BrandChain chain(InitJson(/*transferable=*/true));
   chain.Ok("issue", {kAliceAddress, "10", "a1", std::to_string(kNow + kDayMs)});
-  chain.Ok("issue", {kPlatformAddress, "10", "p1"});
+  chain.Stock("10");
   chain.SetNow(kNow + kDayMs);  // Alice's units have expired
   Registry registry;
   testing::RegisterLambda(registry, kBrandTokenChaincodeName, [](Stub& stub) {
@@ -284,9 +288,15 @@ TEST_CASE("every refusal is decided before anything is written", "[brandtoken]")
   const Refusal cases[] = {
       {"issue", {kAliceAddress, "1", "a1"}, kIssuer},  // same reference, different request
       {"issue", {kAliceAddress, "1", "x"}, kAlice},
-      {"redeem", {"1"}, kAlice},                 // expired
-      {"transfer", {kBobAddress, "1"}, kAlice},  // expired
-      {"credit_purchase", {kBobAddress, "11", "s1"}, kRelay},
+      {"redeem", {"1"}, kAlice},                              // expired
+      {"transfer", {kBobAddress, "1"}, kAlice},               // expired
+      {"credit_purchase", {kBobAddress, "1", "s1"}, kRelay},  // not from the swap chaincode
+      {"escrow_lock", {kAliceAddress, "1", TestSwapId(1)}, kAlice},
+      {"escrow_release", {TestSwapId(900000)}, kAlice},
+      {"escrow_refund", {TestSwapId(900000)}, kAlice},
+      {"issue", {kPlatformAddress, "1", "p2"}, kIssuer},
+      {"redeem", {"1"}, kPlatform},
+      {"transfer", {kBobAddress, "1"}, kPlatform},
       {"sweep", {kAliceAddress, kAliceAddress}, kBob},
       {"totals", {}, kAlice},
   };

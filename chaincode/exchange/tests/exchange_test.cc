@@ -16,7 +16,8 @@ SimulationResult InitWith(const Json& config) {
 TEST_CASE("Init is strict: every key required and no other accepted", "[exchange]") {
   CHECK(InitWith(ExchangeConfig()).response.status() == 200);
   for (const char* key : {"operator_org", "mlk_chaincode", "lzm_chaincode", "alliance_chaincode",
-                          "fee_account", "feed_max_age_ms"}) {
+                          "fee_account", "feed_max_age_ms", "swap_chaincode",
+                          "proof_max_age_ms"}) {
     Json config = ExchangeConfig();
     config.erase(key);
     SimulationResult result = InitWith(config);
@@ -29,6 +30,14 @@ TEST_CASE("Init is strict: every key required and no other accepted", "[exchange
   Json bad_age = ExchangeConfig();
   bad_age["feed_max_age_ms"] = kFeedMaxAgeMsMax + 1;
   CHECK(InitWith(bad_age).response.status() == 400);
+  Json bad_proof_age = ExchangeConfig();
+  bad_proof_age["proof_max_age_ms"] = kProofMaxAgeMsMin - 1;
+  CHECK_THAT(InitWith(bad_proof_age).response.message(), Catch::Contains("proof_max_age_ms"));
+  bad_proof_age["proof_max_age_ms"] = kProofMaxAgeMsMax + 1;
+  CHECK(InitWith(bad_proof_age).response.status() == 400);
+  Json bad_swap = ExchangeConfig();
+  bad_swap["swap_chaincode"] = "";
+  CHECK_THAT(InitWith(bad_swap).response.message(), Catch::Contains("swap_chaincode"));
   Json bad_fee_account = ExchangeConfig();
   bad_fee_account["fee_account"] = "TICA";
   CHECK_THAT(InitWith(bad_fee_account).response.message(), Catch::Contains("invalid address"));
@@ -42,31 +51,56 @@ TEST_CASE("One market per brand opened by TICA for an active partner", "[exchang
   ChainOptions options;
   options.open_market = false;
   ExchangeChain chain(options);
-  const std::vector<std::string> beans = {"beans", "CoffeeCo", "10000000", "1", "1000000"};
+  const std::vector<std::string> beans = {"beans", "CoffeeCo", "10000000", "1", "1000000",
+                                          kBeansChain};
   CheckRefused(chain.Exchange("open_market", beans, kTicaClient), 403, "needs an admin of TICA");
   CheckRefused(chain.Exchange("open_market", beans, kAlice), 403, "needs an admin of TICA");
   CheckRefused(chain.Exchange("open_market", beans, kCoffeeAdmin), 403, "needs an admin");
-  CheckRefused(chain.Exchange("open_market", {"beans", "TeaCo", "10000000", "1", "1000000"},
+  CheckRefused(chain.Exchange("open_market",
+                              {"beans", "TeaCo", "10000000", "1", "1000000", kBeansChain},
                               kTicaAdmin),
                412, "is not an active alliance partner");
-  CheckRefused(chain.Exchange("open_market", {"miles", "CoffeeCo", "10000000", "1", "1000000"},
+  CheckRefused(chain.Exchange("open_market",
+                              {"miles", "CoffeeCo", "10000000", "1", "1000000", kBeansChain},
                               kTicaAdmin),
                412, "not 'miles'");
-  CheckRefused(chain.Exchange("open_market", {"beans", "CoffeeCo", "0", "1", "1000000"},
+  CheckRefused(chain.Exchange("open_market",
+                              {"beans", "CoffeeCo", "0", "1", "1000000", kBeansChain},
                               kTicaAdmin),
                400, "must be positive");
+  // The market's brand chain: registered in the alliance, to the market's partner.
+  CheckRefused(chain.Exchange("open_market",
+                              {"beans", "CoffeeCo", "10000000", "1", "1000000", "brand.nuts"},
+                              kTicaAdmin),
+               412, "is not registered in the alliance");
+  CheckRefused(chain.Exchange("open_market",
+                              {"beans", "CoffeeCo", "10000000", "1", "1000000", kMilesChain},
+                              kTicaAdmin),
+               412, "is registered to \"AirCo\"");
+  CheckRefused(chain.Exchange("open_market",
+                              {"beans", "CoffeeCo", "10000000", "1", "1000000", "Brand_Beans"},
+                              kTicaAdmin),
+               400, "brand chain id");
+  CheckRefused(chain.Exchange("open_market",
+                              {"beans", "CoffeeCo", "10000000", "1", "1000000"}, kTicaAdmin),
+               400, "usage");
   CheckRefused(chain.Exchange("open_market", {"beans", "CoffeeCo"}, kTicaAdmin), 400, "usage");
   SimulationResult opened = chain.Exchange("open_market", beans, kTicaAdmin);
   REQUIRE(opened.response.status() == 200);
   CHECK(LastEvent(opened, "market_opened")["inventory"] == "0");
+  CHECK(LastEvent(opened, "market_opened")["chain_id"] == kBeansChain);
   Json market = chain.Market();
   CHECK(market["fee_bps"] == 150);          // from the alliance's params
   CHECK(market["min_price_bps"] == 6000);   // the partner's default minimum
   CHECK(market["price_micro_krw"] == "9359605");  // an empty inventory: the maximum
   CHECK(market["max_price_micro_krw"] == "9359605");
   CheckRefused(chain.Exchange("open_market", beans, kTicaAdmin), 409, "is open");
-  chain.Ok("exchange", "open_market", {"miles", "AirCo", "20000000", "100", "5000000"},
-           kTicaAdmin);
+  CheckRefused(chain.Exchange("open_market",
+                              {"miles", "AirCo", "20000000", "100", "5000000", kBeansChain},
+                              kTicaAdmin),
+               409, "already has the market beans");
+  chain.Ok("exchange", "open_market",
+           {"miles", "AirCo", "20000000", "100", "5000000", kMilesChain}, kTicaAdmin);
   CHECK(chain.Query("markets").size() == 2);
 }
 
@@ -88,71 +122,28 @@ TEST_CASE("Only the oracle sets the feed", "[exchange]") {
   CHECK(feed["stale"] == false);
 }
 
-TEST_CASE("Seed is idempotent on its reference and 409 on a different request", "[exchange]") {
-  ExchangeChain chain;
-  Json first = chain.Ok("exchange", "seed", {"beans", "1000", "seed-2"}, kTicaAdmin);
-  CHECK(first["inventory"] == "401000");
-  Json again = chain.Ok("exchange", "seed", {"beans", "1000", "seed-2"}, kTicaAdmin);
-  CHECK(again == first);
-  CHECK(chain.Market()["inventory"] == "401000");
-  CheckRefused(chain.Exchange("seed", {"beans", "999", "seed-2"}, kTicaAdmin), 409,
-               "different request");
-  CheckRefused(chain.Exchange("seed", {"beans", "1", "seed-3"}, kRelay), 403, "needs an admin");
-  CheckRefused(chain.Exchange("seed", {"beans", "0", "seed-3"}, kTicaAdmin), 400, "positive");
-  CheckRefused(chain.Exchange("seed", {"nuts", "1", "seed-3"}, kTicaAdmin), 404, "no market");
-  CHECK(chain.Market()["seeded"] == "401000");
-}
-
-TEST_CASE("Deposit is idempotent on its reference and 409 on a different request",
-          "[exchange]") {
-  ExchangeChain chain;
-  const std::string expiry = std::to_string(chain.now_ms + kDayMs);
-  Json first = chain.Ok("exchange", "deposit", {"beans", kAliceAddress, "500", expiry, "d-1"},
-                        kRelay);
-  CHECK(first["state"] == "open");
-  Json again = chain.Ok("exchange", "deposit", {"beans", kAliceAddress, "500", expiry, "d-1"},
-                        kTicaAdmin);
-  CHECK(again == first);
-  CheckRefused(
-      chain.Exchange("deposit", {"beans", kAliceAddress, "501", expiry, "d-1"}, kRelay), 409,
-      "different request");
-  CheckRefused(chain.Exchange("deposit", {"beans", kBobAddress, "500", expiry, "d-1"}, kRelay),
-               409, "different request");
-  CheckRefused(chain.Exchange("deposit", {"beans", kAliceAddress, "5", expiry, "d-2"}, kAlice),
-               403, "admin or the relay");
-  CheckRefused(
-      chain.Exchange("deposit", {"beans", kAliceAddress, "5", expiry, "d-2"}, kTicaClient), 403,
-      "admin or the relay");
-  CheckRefused(chain.Exchange("deposit", {"nuts", kAliceAddress, "5", expiry, "d-2"}, kRelay),
-               404, "no market");
-  CheckRefused(chain.Exchange("deposit", {"beans", "alice", "5", expiry, "d-2"}, kRelay), 400,
-               "invalid address");
-  CheckRefused(chain.Exchange("deposit", {"beans", kAliceAddress, "5",
-                                          std::to_string(chain.now_ms), "d-2"},
-                              kRelay),
-               412, "arrives expired");
-  CHECK(chain.Query("deposit", {"d-1"})["amount"] == "500");
-  CheckRefused(chain.Exchange("deposit", {"d-2"}, kBob), 404, "no deposit");
-}
-
 TEST_CASE("An unknown market is 404", "[exchange]") {
   ExchangeChain chain;
   CheckRefused(chain.Exchange("buy", {"nuts", "10", Mlk(1000)}, kAlice), 404, "no market");
   CheckRefused(chain.Exchange("quote", {"nuts", "buy", "10"}, kAlice), 404, "no market");
   CheckRefused(chain.Exchange("market", {"nuts"}, kAlice), 404, "no market");
   CheckRefused(chain.Exchange("purchase", {"tx1"}, kAlice), 404, "no purchase");
-  CheckRefused(chain.Exchange("sell", {"nothing", "0"}, kAlice), 404, "no deposit");
+  CheckRefused(chain.Exchange("swap", {kBeansChain, std::string(64, 'a')}, kAlice), 404,
+               "is undecided");
+  CheckRefused(chain.Exchange("swap", {kBeansChain, "abc"}, kAlice), 400, "64 lower-case hex");
+  for (const char* removed : {"deposit", "return_deposit", "sell", "seed"}) {
+    CheckRefused(chain.Exchange(removed, {"beans", "1", "r-1"}, kTicaAdmin), 404,
+                 "unknown function");
+  }
   CheckRefused(chain.Exchange("exchange_lzm", {}, kAlice), 404, "unknown function");
 }
 
 TEST_CASE("Wrong roles are 403", "[exchange]") {
   ExchangeChain chain;
-  const std::string ref = chain.DepositFor(kAliceAddress, 100, "d-1");
   CheckRefused(chain.Exchange("buy", {"beans", "10", Mlk(1000)}, kTicaAdmin), 403,
                "signed by the customer's wallet");
-  CheckRefused(chain.Exchange("sell", {ref, "0"}, kTicaAdmin), 403, "customer's wallet");
-  CheckRefused(chain.Exchange("sell", {ref, "0"}, kBob), 403, "not to the signer");
-  CheckRefused(chain.Exchange("return_deposit", {ref}, kBob), 403, "returned by its owner");
+  CheckRefused(chain.Exchange("abort_swap", {kBeansChain, "r-1", "1"}, kRelay), 403,
+               "signed by the customer's wallet");
   CheckRefused(chain.Exchange("settle_contribution", {"CoffeeCo", kCoffeeWallet, "s-1"},
                               kTicaClient),
                403, "needs an admin");
@@ -161,30 +152,16 @@ TEST_CASE("Wrong roles are 403", "[exchange]") {
                403, "needs an admin");
 }
 
-TEST_CASE("Sequenced functions are exactly buy sell seed and settle_contribution",
+TEST_CASE("Sequenced functions are exactly buy settle_swap abort_swap and settle_contribution",
           "[exchange]") {
   ExchangeChaincode exchange;
-  for (const char* function : {"buy", "sell", "seed", "settle_contribution"}) {
+  for (const char* function : {"buy", "settle_swap", "abort_swap", "settle_contribution"}) {
     CHECK(exchange.IsSequenced(function));
   }
-  for (const char* function : {"open_market", "deposit", "return_deposit", "set_feed", "quote",
-                               "market", "markets", "feed", "deposit", "purchase",
-                               "partner_volume", ""}) {
+  for (const char* function : {"open_market", "set_feed", "quote", "market", "markets", "feed",
+                               "swap", "purchase", "partner_volume", "sell", "seed", ""}) {
     CHECK_FALSE(exchange.IsSequenced(function));
   }
-}
-
-TEST_CASE("An open deposit can be returned once and a sold one never", "[exchange]") {
-  ExchangeChain chain;
-  chain.DepositFor(kAliceAddress, 100, "d-1");
-  chain.DepositFor(kAliceAddress, 100, "d-2");
-  Json returned = chain.Ok("exchange", "return_deposit", {"d-1"}, kAlice);
-  CHECK(returned["state"] == "returned");
-  CHECK(chain.Ok("exchange", "return_deposit", {"d-1"}, kRelay)["state"] == "returned");
-  CheckRefused(chain.Exchange("sell", {"d-1", "0"}, kAlice), 412, "only an open deposit");
-  chain.Ok("exchange", "sell", {"d-2", "0"}, kAlice);
-  CheckRefused(chain.Exchange("return_deposit", {"d-2"}, kTicaAdmin), 412,
-               "only an open deposit can be returned");
 }
 
 // Overwrites one stored record of the exchange, as a corrupted disk would.
@@ -193,49 +170,92 @@ void Corrupt(ExchangeChain& chain, const std::string& type, const std::vector<st
   chain.state().Put("exchange", *CreateCompositeKey(type, attrs), value.dump(), Version{999, 0});
 }
 
+// A chain with a settled sell (d-1, Alice), a buy (Bob) and an aborted sell (d-2, Alice).
+void Trade(ExchangeChain& chain) {
+  chain.Sell(kAliceAddress, 1000, "d-1");
+  chain.Ok("exchange", "buy", {"beans", "500", Mlk(100'000)}, kBob);
+  SwapSpec late = chain.Locked(kAliceAddress, 10, "d-2");
+  late.deadline_ms = chain.now_ms - 1;
+  chain.Decide(late, "aborted");
+}
+
 TEST_CASE("CheckExchangeInvariants catches a corrupted state", "[exchange]") {
   ExchangeChain chain;
-  chain.DepositFor(kAliceAddress, 1000, "d-1");
-  chain.Ok("exchange", "sell", {"d-1", "0"}, kAlice);
-  chain.Ok("exchange", "buy", {"beans", "500", Mlk(100'000)}, kBob);
+  Trade(chain);
   REQUIRE(CheckExchangeInvariants(chain.state(), chain.now_ms).ok());
   const Json market = chain.Market();
   Json stored = market;
   stored.erase("max_price_micro_krw");
   stored.erase("min_price_micro_krw");
+  const std::string sold_id = TestSwapId(kBeansChain, kAliceAddress, "d-1");
+  const std::string aborted_id = TestSwapId(kBeansChain, kAliceAddress, "d-2");
+  const std::string stock_id = TestSwapId(kBeansChain, kCoffeeWallet, "seed-1");
+  const Json sold = chain.Query("swap", {kBeansChain, sold_id});
+  const Json aborted = chain.Query("swap", {kBeansChain, aborted_id});
+  const Json stocked = chain.Query("swap", {kBeansChain, stock_id});
   auto broken = [&](const std::string& type, const std::vector<std::string>& attrs,
                     const Json& value, const std::string& text) {
     ExchangeChain copy;
-    copy.DepositFor(kAliceAddress, 1000, "d-1");
-    copy.Ok("exchange", "sell", {"d-1", "0"}, kAlice);
-    copy.Ok("exchange", "buy", {"beans", "500", Mlk(100'000)}, kBob);
+    Trade(copy);
     Corrupt(copy, type, attrs, value);
     Status status = CheckExchangeInvariants(copy.state(), copy.now_ms);
     INFO(status.ToString());
     CHECK(status.code() == Code::kDataLoss);
     CHECK_THAT(status.message(), Catch::Contains(text));
   };
+  const std::vector<std::string> sold_key = {kBeansChain, sold_id};
+  const std::vector<std::string> aborted_key = {kBeansChain, aborted_id};
   Json inventory = stored;
   inventory["inventory"] = "400501";
   broken("market", {"beans"}, inventory, "inventory != seeded + sold - bought");
   Json price = stored;
   price["price_micro_krw"] = "9999999";
   broken("market", {"beans"}, price, "stored price");
-  Json sold = chain.Query("deposit", {"d-1"});
-  sold["amount"] = "1001";
-  broken("deposit", {"d-1"}, sold, "sum of its sold deposits");
   Json bad_fee = stored;
   bad_fee["fee_bps"] = 5000;
   broken("market", {"beans"}, bad_fee, "market beans");
-  Json deposit = chain.Query("deposit", {"d-1"});
-  deposit["sold_ms"] = deposit["expiry_ms"];
-  broken("deposit", {"d-1"}, deposit, "sold at or after its expiry");
-  deposit = chain.Query("deposit", {"d-1"});
-  deposit["brand"] = "nuts";
-  broken("deposit", {"d-1"}, deposit, "names no known market");
+  Json more = sold;
+  more["amount"] = "1001";
+  broken("swap", sold_key, more, "sum of its settled sell swaps");
+  Json stock_more = stocked;
+  stock_more["amount"] = "400001";
+  broken("swap", {kBeansChain, stock_id}, stock_more, "sum of its settled stock swaps");
+  Json stock_paid = stocked;
+  stock_paid["mlk_total"] = "5";
+  broken("swap", {kBeansChain, stock_id}, stock_paid, "a stock swap paid MLK");
+  Json reason = sold;
+  reason["reason"] = "why";
+  broken("swap", sold_key, reason, "settled with a reason");
+  Json paid = aborted;
+  paid["mlk_total"] = "1";
+  broken("swap", aborted_key, paid, "an aborted swap paid MLK");
+  Json no_reason = aborted;
+  no_reason["reason"] = "";
+  broken("swap", aborted_key, no_reason, "aborted without a reason");
+  Json future = sold;
+  future["time_ms"] = chain.now_ms + 1;
+  broken("swap", sold_key, future, "decided in the future");
+  Json moved = sold;
+  moved["id"] = aborted_id;
+  broken("swap", sold_key, moved, "stored under another key");
+  Json elsewhere = sold;
+  elsewhere["chain_id"] = kMilesChain;
+  broken("swap", {kMilesChain, sold_id}, elsewhere, "names another chain");
+  Json nuts = sold;
+  nuts["brand"] = "nuts";
+  broken("swap", sold_key, nuts, "names no known market");
+  Json limbo = sold;
+  limbo["state"] = "locked";
+  broken("swap", sold_key, limbo, "unknown state");
   broken("partner", {"CoffeeCo"}, Json{{"volume", "1"}, {"settled", "2"}}, "settled beyond");
-  broken("purchase", {"tx-x"}, Json{{"brand", "beans"}, {"bt_amount", "1"}, {"mlk_total", "1"}},
+  broken("purchase", {"tx-x"},
+         Json{{"brand", "beans"}, {"chain_id", kBeansChain}, {"bt_amount", "1"},
+              {"mlk_total", "1"}},
          "sum of its purchases");
+  broken("purchase", {"tx-x"},
+         Json{{"brand", "beans"}, {"chain_id", kMilesChain}, {"bt_amount", "1"},
+              {"mlk_total", "1"}},
+         "names another chain");
   broken("market", {"beans"}, Json{{"brand", 1}}, "corrupt market");
 }
 

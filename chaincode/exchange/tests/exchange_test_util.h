@@ -1,6 +1,8 @@
 // Shared by the exchange tests: a center chain with alliance, mlk, lzm and exchange on one
-// MemoryState, two partners brought in through the alliance, TICA's liquidity granted, the
-// worked example's market ("beans", docs/exchange.md) opened, fed and seeded.
+// MemoryState, two partners brought in through the alliance with their brand chains registered
+// (real Ed25519 roots; proofs are signed by a peer certificate each root issued), TICA's
+// liquidity granted, the worked example's market ("beans", docs/exchange.md) opened, fed and
+// stocked through a stock swap.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -13,9 +15,12 @@
 #include "chaincode/exchange/exchange.h"
 #include "chaincode/lzm/lzm.h"
 #include "chaincode/mlk/mlk.h"
+#include "chaincode/proof/view_proof.h"
 #include "chaincode/shim/memory_state.h"
 #include "chaincode/shim/simulator.h"
 #include "chaincode/shim/tests/test_util.h"
+#include "crypto/bytes.h"
+#include "crypto/hash.h"
 #include "crypto/identity.h"
 
 namespace milk::chaincode::exchange_test {
@@ -52,18 +57,129 @@ inline const std::string kCoffeeWallet = crypto::WalletAddress(testing::TestPubl
 inline std::string Mlk(uint64_t n) { return FormatAmount(Amount{n} * kMlkUnit); }
 inline Amount Parse(const Json& text) { return *ParseAmount(text.get<std::string>()); }
 
+inline constexpr int64_t kProofMaxAgeMs = 600'000;
+inline constexpr char kBeansChain[] = "brand.beans";
+inline constexpr char kMilesChain[] = "brand.miles";
+
 inline Json ExchangeConfig() {
   return Json{{"operator_org", "TICA"},       {"mlk_chaincode", "mlk"},
               {"lzm_chaincode", "lzm"},       {"alliance_chaincode", "alliance"},
-              {"fee_account", kFeeAddress}, {"feed_max_age_ms", kFeedMaxAgeMs}};
+              {"fee_account", kFeeAddress}, {"feed_max_age_ms", kFeedMaxAgeMs},
+              {"swap_chaincode", "swap"},   {"proof_max_age_ms", kProofMaxAgeMs}};
+}
+
+// A brand chain's org root and one peer whose certificate that root issued.
+struct PeerKeys {
+  std::string org;
+  crypto::KeyPair root;
+  crypto::KeyPair peer;
+  milkpb::Certificate certificate;
+  std::string RootHex() const { return ToHex(root.public_key); }
+};
+
+inline PeerKeys MakePeer(const std::string& org, char seed, milkpb::Role role = milkpb::PEER) {
+  PeerKeys keys;
+  keys.org = org;
+  keys.root = crypto::KeyPairFromSeed(std::string(crypto::kSeedBytes, seed));
+  keys.peer = crypto::KeyPairFromSeed(std::string(crypto::kSeedBytes, static_cast<char>(seed + 1)));
+  milkpb::CertificateBody body;
+  body.set_version(1);
+  body.set_org(org);
+  body.set_name("peer0");
+  body.set_role(role);
+  body.set_public_key(keys.peer.public_key);
+  body.set_not_before_ms(0);
+  body.set_not_after_ms(4'102'444'800'000);  // 2100-01-01
+  body.set_serial(1);
+  keys.certificate = crypto::IssueCertificate(body, keys.root.secret_key);
+  return keys;
+}
+inline const PeerKeys& CoffeePeer() {
+  static const PeerKeys keys = MakePeer("CoffeeCo", 'C');
+  return keys;
+}
+inline const PeerKeys& AirPeer() {
+  static const PeerKeys keys = MakePeer("AirCo", 'A');
+  return keys;
+}
+
+// docs/swaps.md, "The swap id", computed here independently of the chaincode.
+inline std::string TestSwapId(const std::string& chain_id, const std::string& owner,
+                              const std::string& ref) {
+  std::string bytes = "milk-swap-v1";
+  for (const std::string* part : {&chain_id, &owner, &ref}) {
+    PutFixed32BE(&bytes, static_cast<uint32_t>(part->size()));
+    bytes += *part;
+  }
+  return ToHex(crypto::Sha256(bytes));
+}
+
+// The brand chain's swap record (docs/swaps.md, agreed formats) as `swap <id>` answers it.
+struct SwapSpec {
+  std::string chain_id = kBeansChain;
+  std::string brand = "beans";
+  std::string kind = "sell";
+  std::string owner;
+  std::string ref;
+  uint64_t amount = 0;
+  std::string min_mlk = "0";
+  int64_t deadline_ms = 0;
+  std::string state = "locked";
+  std::string Id() const { return TestSwapId(chain_id, owner, ref); }
+  Json Record() const {
+    return Json{{"id", Id()},          {"kind", kind},         {"chain_id", chain_id},
+                {"brand", brand},      {"owner", owner},       {"ref", ref},
+                {"amount", std::to_string(amount)},            {"min_mlk", min_mlk},
+                {"deadline_ms", deadline_ms},                  {"state", state},
+                {"lock_tx", "btx1"},   {"lock_ms", deadline_ms - kDayMs},
+                {"finish_tx", ""},     {"reason", ""}};
+  }
+};
+
+// A view of `chaincode function args` on chain_id at block_time_ms, answered status/payload.
+inline milkpb::ViewResult MakeView(const std::string& chain_id, const std::string& chaincode,
+                                   const std::string& function,
+                                   const std::vector<std::string>& args, int32_t status,
+                                   const std::string& payload, int64_t block_time_ms) {
+  milkpb::ViewResult view;
+  view.set_version(proof::kViewVersion);
+  view.set_chain_id(chain_id);
+  view.set_height(42);
+  view.set_block_hash(std::string(32, 'h'));
+  view.set_block_time_ms(block_time_ms);
+  view.set_chaincode(chaincode);
+  view.set_function(function);
+  for (const std::string& arg : args) view.add_args(arg);
+  view.set_status(status);
+  view.set_payload(payload);
+  return view;
+}
+
+// The view signed by keys' peer: a serialized ViewProof.
+inline std::string Prove(const milkpb::ViewResult& view, const PeerKeys& keys) {
+  milkpb::ViewProof proof;
+  *proof.mutable_result() = view;
+  *proof.add_signatures() =
+      proof::SignView(view, keys.peer, crypto::SerializeMemberIdentity(keys.certificate));
+  return proof.SerializeAsString();
+}
+
+// The proof the relay carries for spec: swap `swap <id>` on spec's chain, signed by signer.
+inline std::string SwapProof(const SwapSpec& spec, int64_t block_time_ms,
+                             const PeerKeys& signer = CoffeePeer()) {
+  return Prove(MakeView(spec.chain_id, "swap", "swap", {spec.Id()}, 200, spec.Record().dump(),
+                        block_time_ms),
+               signer);
 }
 
 struct ChainOptions {
   std::string lzm_trade_mlk_num = "1";  // LZM units per MLK unit of trade volume
   uint64_t liquidity_mlk = 1'000'000;   // granted to TICA's liquidity account
-  bool open_market = true;              // open "beans", set min 7000 bps, feed, seed
+  bool open_market = true;              // open "beans", set min 7000 bps, feed, stock
   std::string lzm_chaincode = "lzm";    // "" pays no trade rewards
 };
+
+inline Json LastEvent(const SimulationResult& result, const std::string& name);
 
 class ExchangeChain {
  public:
@@ -89,13 +205,90 @@ class ExchangeChain {
        kTicaAdmin);
     Ok("mlk", "grant", {"operation", kAliceAddress, Mlk(100'000), "alice-1"}, kTicaAdmin);
     Ok("mlk", "grant", {"operation", kBobAddress, Mlk(100'000), "bob-1"}, kTicaAdmin);
+    Ok("alliance", "register_brand_chain",
+       {kBeansChain, "CoffeeCo", "OutOf(1,'CoffeeCo.peer')",
+        Json{{"CoffeeCo", CoffeePeer().RootHex()}}.dump()},
+       kCoffeeAdmin);
+    Ok("alliance", "register_brand_chain",
+       {kMilesChain, "AirCo", "OutOf(1,'AirCo.peer')", Json{{"AirCo", AirPeer().RootHex()}}.dump()},
+       kAirAdmin);
     if (!options.open_market) return;
     Ok("alliance", "set_partner_params", {"7000", std::to_string(365 * kDayMs)}, kCoffeeAdmin);
     Ok("exchange", "open_market",
-       {"beans", "CoffeeCo", std::to_string(kRedemptionMicroKrw), "1", std::to_string(kDepthUnits)},
+       {"beans", "CoffeeCo", std::to_string(kRedemptionMicroKrw), "1", std::to_string(kDepthUnits),
+        kBeansChain},
        kTicaAdmin);
     SetFeed(kFeedMicroKrw);
-    Ok("exchange", "seed", {"beans", std::to_string(kSeedUnits), "seed-1"}, kTicaAdmin);
+    Stock(kSeedUnits, "seed-1");
+  }
+
+  // A swap locked on the brand chain now (deadline in a day), spec filled in.
+  SwapSpec Locked(const std::string& owner, uint64_t amount, const std::string& ref,
+                  const std::string& kind = "sell") const {
+    SwapSpec spec;
+    spec.owner = owner;
+    spec.amount = amount;
+    spec.ref = ref;
+    spec.kind = kind;
+    spec.deadline_ms = now_ms + kDayMs;
+    return spec;
+  }
+  // Who submits settle_swap for spec: anyone may (the proof is the authority); TICA's relay does.
+  static const crypto::IdentityInfo& Submitter(const SwapSpec&) { return kRelay; }
+  // settle_swap of spec with the given proof bytes.
+  SimulationResult SettleWith(const SwapSpec& spec, const std::string& proof) {
+    return Exchange("settle_swap", {spec.chain_id, spec.Id(), proof}, Submitter(spec));
+  }
+  // settle_swap with a fresh proof of spec signed by signer's peer.
+  SimulationResult SettleSwap(const SwapSpec& spec, const PeerKeys& signer = CoffeePeer()) {
+    return SettleWith(spec, SwapProof(spec, now_ms, signer));
+  }
+  // A settle_swap that must succeed with the decision state; answers the decision.
+  Json Decide(const SwapSpec& spec, const std::string& state) {
+    SimulationResult result =
+        SettleSwap(spec, spec.chain_id == kMilesChain ? AirPeer() : CoffeePeer());
+    INFO(result.response.message());
+    REQUIRE(result.response.status() == 200);
+    Json decision = Json::parse(result.response.payload());
+    INFO(decision.dump());
+    CHECK(decision["state"] == state);
+    return decision;
+  }
+  // A settled sell of owner's amount (min_mlk 0): the trade event's JSON.
+  Json Sell(const std::string& owner, uint64_t amount, const std::string& ref,
+            const std::string& min_mlk = "0") {
+    SwapSpec spec = Locked(owner, amount, ref);
+    spec.min_mlk = min_mlk;
+    SimulationResult result = SettleSwap(spec);
+    INFO(result.response.message());
+    REQUIRE(result.response.status() == 200);
+    Json trade = LastEvent(result, "trade");
+    INFO(result.response.payload());
+    REQUIRE(trade.is_object());
+    return trade;
+  }
+  // A settle_swap decided "aborted" with a reason containing text: no MLK moved, the market
+  // unchanged. Answers the decision.
+  Json ExpectAborted(const SwapSpec& spec, const std::string& text) {
+    const Json market = Market(spec.brand);
+    const Amount owner = MlkUnlocked(spec.owner);
+    const Amount liquidity = MlkUnlocked(kLiquidityAddress);
+    Json decision = Decide(spec, "aborted");
+    CHECK_THAT(decision["reason"].get<std::string>(), Catch::Contains(text));
+    CHECK(decision["mlk_total"] == "0");
+    CHECK(Market(spec.brand) == market);
+    CHECK(MlkUnlocked(spec.owner) == owner);
+    CHECK(MlkUnlocked(kLiquidityAddress) == liquidity);
+    return decision;
+  }
+  // TICA's inventory of brand grows by amount through a settled stock swap.
+  Json Stock(uint64_t amount, const std::string& ref, const std::string& brand = "beans") {
+    SwapSpec spec = Locked(kCoffeeWallet, amount, ref, "stock");
+    if (brand == "miles") {
+      spec.chain_id = kMilesChain;
+      spec.brand = "miles";
+    }
+    return Decide(spec, "settled");
   }
 
   // Runs at the chain's clock with a fresh tx id; commits a 200 result; checks every invariant.
@@ -131,13 +324,6 @@ class ExchangeChain {
   Json Market(const std::string& brand = "beans") { return Query("market", {brand}); }
   void SetFeed(uint64_t micro_krw_per_mlk) {
     Ok("exchange", "set_feed", {std::to_string(micro_krw_per_mlk)}, kOracle);
-  }
-  // Deposits amount of brand for owner, expiring in a day; answers the ref.
-  std::string DepositFor(const std::string& owner, uint64_t amount, const std::string& ref,
-                         const std::string& brand = "beans") {
-    Ok("exchange", "deposit",
-       {brand, owner, std::to_string(amount), std::to_string(now_ms + kDayMs), ref}, kRelay);
-    return ref;
   }
   Amount MlkUnlocked(const std::string& address) {
     return Parse(Ok("mlk", "balance", {address}, kBob)["unlocked"]);

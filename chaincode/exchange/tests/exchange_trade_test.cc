@@ -50,11 +50,14 @@ TEST_CASE("A sell through the chaincode matches the worked example", "[exchange]
   ExchangeChain chain;
   const Amount bob = chain.MlkUnlocked(kBobAddress);
   const Amount liquidity = chain.MlkUnlocked(kLiquidityAddress);
-  chain.DepositFor(kBobAddress, 10000, "d-1");
-  SimulationResult sold = chain.Exchange("sell", {"d-1", "0"}, kBob);
+  const SwapSpec spec = chain.Locked(kBobAddress, 10000, "d-1");
+  SimulationResult sold = chain.SettleSwap(spec);
   INFO(sold.response.message());
   REQUIRE(sold.response.status() == 200);
-  Json trade = Json::parse(sold.response.payload());
+  Json trade = LastEvent(sold, "trade");
+  CHECK(trade["swap"] == spec.Id());
+  CHECK(trade["side"] == "sell");
+  CHECK(trade["owner"] == kBobAddress);
   CHECK(Parse(trade["mlk_total"]) == kSellTotal);
   CHECK(Parse(trade["mlk_fee"]) == kSellFee);
   CHECK(trade["krw_value"] == "84039649750");
@@ -65,10 +68,14 @@ TEST_CASE("A sell through the chaincode matches the worked example", "[exchange]
   CHECK(market["inventory"] == "410000");
   CHECK(market["sold"] == "10000");
   CHECK(market["price_micro_krw"] == "8392166");
-  Json deposit = chain.Query("deposit", {"d-1"});
-  CHECK(deposit["state"] == "sold");
-  CHECK(Parse(deposit["mlk_total"]) == kSellTotal);
-  CheckRefused(chain.Exchange("sell", {"d-1", "0"}, kBob), 412, "only an open deposit");
+  Json decision = chain.Query("swap", {kBeansChain, spec.Id()});
+  CHECK(decision == Json::parse(sold.response.payload()));
+  CHECK(decision["state"] == "settled");
+  CHECK(decision["reason"] == "");
+  CHECK(Parse(decision["mlk_total"]) == kSellTotal);
+  CHECK(Parse(decision["mlk_fee"]) == kSellFee);
+  CHECK(LastEvent(sold, "swap_decided") == decision);
+  CheckRefused(chain.SettleSwap(spec), 409, "already decided \"settled\"");
 }
 
 TEST_CASE("buying stops at the maximum price", "[exchange][trade]") {
@@ -82,23 +89,20 @@ TEST_CASE("buying stops at the maximum price", "[exchange][trade]") {
   CheckRefused(chain.Exchange("buy", {"beans", "1", Mlk(100'000)}, kBob), 412,
                "buying is halted");
   CheckRefused(chain.Exchange("quote", {"beans", "buy", "1"}, kBob), 412, "buying is halted");
-  chain.DepositFor(kBobAddress, 10, "d-1");
-  chain.Ok("exchange", "sell", {"d-1", "0"}, kBob);  // only sells are accepted
+  chain.Sell(kBobAddress, 10, "d-1");  // only sells are accepted
   CHECK(chain.Market()["inventory"] == "10");
 }
 
 TEST_CASE("selling stops at the minimum price", "[exchange][trade]") {
   ExchangeChain chain;
-  chain.DepositFor(kBobAddress, 600'001, "d-big");
-  CheckRefused(chain.Exchange("sell", {"d-big", "0"}, kBob), 412,
-               "at most 600000 units can be sold now");
-  chain.Ok("exchange", "seed", {"beans", "600000", "seed-2"}, kTicaAdmin);
+  chain.ExpectAborted(chain.Locked(kBobAddress, 600'001, "d-big"),
+                      "at most 600000 units can be sold now");
+  chain.Stock(600'000, "seed-2");
   Json market = chain.Market();
   CHECK(market["inventory"] == "1000000");
   CHECK(market["price_micro_krw"] == "7000000");  // the partner's minimum, 70% of 10 KRW
   CHECK(market["price_micro_krw"] == market["min_price_micro_krw"]);
-  chain.DepositFor(kBobAddress, 1, "d-1");
-  CheckRefused(chain.Exchange("sell", {"d-1", "0"}, kBob), 412, "selling is halted");
+  chain.ExpectAborted(chain.Locked(kBobAddress, 1, "d-1"), "selling is halted");
   CheckRefused(chain.Exchange("quote", {"beans", "sell", "1"}, kBob), 412, "selling is halted");
   chain.Ok("exchange", "buy", {"beans", "10", Mlk(1000)}, kAlice);  // only buys are accepted
   CHECK(chain.Market()["inventory"] == "999990");
@@ -126,19 +130,19 @@ TEST_CASE("a buyer's all-in price never exceeds 95 percent of redemption value",
 
 TEST_CASE("trading is refused while the price feed is stale", "[exchange][trade]") {
   ExchangeChain chain;
-  chain.DepositFor(kBobAddress, 100, "d-1");
   const int64_t fed_ms = chain.now_ms;
   chain.now_ms = fed_ms + kFeedMaxAgeMs + 1;
   CheckRefused(chain.Exchange("buy", {"beans", "10", Mlk(1000)}, kAlice), 412,
                "the MLK/KRW price is stale");
-  CheckRefused(chain.Exchange("sell", {"d-1", "0"}, kBob), 412, "the MLK/KRW price is stale");
   CheckRefused(chain.Exchange("quote", {"beans", "buy", "10"}, kBob), 412, "stale");
   CHECK(chain.Query("feed")["stale"] == true);
   chain.now_ms = fed_ms + kFeedMaxAgeMs;  // exactly the maximum age is still fresh
   chain.Ok("exchange", "buy", {"beans", "10", Mlk(1000)}, kAlice);
   chain.now_ms = fed_ms + 10 * kFeedMaxAgeMs;
+  // A sell swap meeting a stale feed is decided aborted (the relay cannot wait for the oracle).
+  chain.ExpectAborted(chain.Locked(kBobAddress, 100, "d-0"), "the MLK/KRW price is stale");
   chain.SetFeed(kFeedMicroKrw);
-  chain.Ok("exchange", "sell", {"d-1", "0"}, kBob);
+  chain.Sell(kBobAddress, 100, "d-1");
   // A feed stamped after the trade's time (clock skew) counts as fresh.
   chain.now_ms += 60'000;
   chain.SetFeed(kFeedMicroKrw);
@@ -150,12 +154,13 @@ TEST_CASE("trading is refused before the first price feed", "[exchange][trade]")
   ChainOptions options;
   options.open_market = false;
   ExchangeChain chain(options);
-  chain.Ok("exchange", "open_market", {"beans", "CoffeeCo", "10000000", "1", "1000000"},
-           kTicaAdmin);
-  chain.Ok("exchange", "seed", {"beans", "1000", "seed-1"}, kTicaAdmin);
+  chain.Ok("exchange", "open_market",
+           {"beans", "CoffeeCo", "10000000", "1", "1000000", kBeansChain}, kTicaAdmin);
+  chain.Stock(1000, "seed-1");
   CheckRefused(chain.Exchange("buy", {"beans", "10", Mlk(1000)}, kAlice), 412,
                "no MLK/KRW price yet");
   CheckRefused(chain.Exchange("feed", {}, kAlice), 404, "no MLK/KRW price yet");
+  chain.ExpectAborted(chain.Locked(kBobAddress, 10, "d-1"), "no MLK/KRW price yet");
 }
 
 TEST_CASE("the fee goes to TICA", "[exchange][trade]") {
@@ -164,8 +169,7 @@ TEST_CASE("the fee goes to TICA", "[exchange][trade]") {
   for (int i = 0; i < 3; ++i) {
     Json bought = chain.Ok("exchange", "buy", {"beans", "1234", Mlk(1000)}, kAlice);
     fees += Parse(bought["mlk_fee"]);
-    const std::string ref = chain.DepositFor(kBobAddress, 777, "d-" + std::to_string(i));
-    Json sold = chain.Ok("exchange", "sell", {ref, "0"}, kBob);
+    Json sold = chain.Sell(kBobAddress, 777, "d-" + std::to_string(i));
     fees += Parse(sold["mlk_fee"]);
   }
   CHECK(fees > 0);
@@ -200,32 +204,21 @@ TEST_CASE("a customer's limit price is honoured", "[exchange][trade]") {
                "above your maximum");
   CHECK(Parse(chain.Ok("exchange", "buy", {"beans", "1000", FormatAmount(cost)},
                        kAlice)["mlk_total"]) == cost);
-  chain.DepositFor(kBobAddress, 1000, "d-1");
   const Amount proceeds = Parse(chain.Query("quote", {"beans", "sell", "1000"})["mlk_total"]);
-  CheckRefused(chain.Exchange("sell", {"d-1", FormatAmount(proceeds + 1)}, kBob), 412,
-               "below your minimum");
-  CHECK(chain.Query("deposit", {"d-1"})["state"] == "open");
-  CHECK(Parse(chain.Ok("exchange", "sell", {"d-1", FormatAmount(proceeds)}, kBob)["mlk_total"]) ==
+  SwapSpec greedy = chain.Locked(kBobAddress, 1000, "d-1");
+  greedy.min_mlk = FormatAmount(proceeds + 1);
+  chain.ExpectAborted(greedy, "are below the minimum of " + FormatAmount(proceeds + 1));
+  CHECK(Parse(chain.Sell(kBobAddress, 1000, "d-2", FormatAmount(proceeds))["mlk_total"]) ==
         proceeds);
-}
-
-TEST_CASE("an expired deposit cannot be sold and can only be returned", "[exchange][trade]") {
-  ExchangeChain chain;
-  chain.Ok("exchange", "deposit",
-           {"beans", kBobAddress, "100", std::to_string(chain.now_ms + 1000), "d-1"}, kRelay);
-  chain.now_ms += 1000;
-  CheckRefused(chain.Exchange("sell", {"d-1", "0"}, kBob), 412, "deposit d-1 expired");
-  CHECK(chain.Ok("exchange", "return_deposit", {"d-1"}, kBob)["state"] == "returned");
 }
 
 TEST_CASE("the exchange never pays beyond its reserve", "[exchange][trade]") {
   ChainOptions options;
   options.liquidity_mlk = 1000;
   ExchangeChain chain(options);
-  chain.DepositFor(kBobAddress, 10000, "d-1");  // needs 1680.79 MLK of liquidity
-  CheckRefused(chain.Exchange("sell", {"d-1", "0"}, kBob), 412, "sell less");
-  chain.DepositFor(kBobAddress, 5000, "d-2");
-  chain.Ok("exchange", "sell", {"d-2", "0"}, kBob);
+  // 10000 BT needs 1680.79 MLK of liquidity.
+  chain.ExpectAborted(chain.Locked(kBobAddress, 10000, "d-1"), "sell less");
+  chain.Sell(kBobAddress, 5000, "d-2");
   CHECK(chain.MlkUnlocked(kLiquidityAddress) < Amount{1000} * kMlkUnit);
 }
 
@@ -233,8 +226,7 @@ TEST_CASE("partner trade volume accrues and settle_contribution pays it once",
           "[exchange][trade]") {
   ExchangeChain chain;
   Json bought = chain.Ok("exchange", "buy", {"beans", "10000", Mlk(2000)}, kAlice);
-  chain.DepositFor(kBobAddress, 10000, "d-1");
-  Json sold = chain.Ok("exchange", "sell", {"d-1", "0"}, kBob);
+  Json sold = chain.Sell(kBobAddress, 10000, "d-1");
   CHECK(Parse(bought["mlk_total"]) - Parse(bought["mlk_fee"]) == kBuyLiquidity);
   // The sell came after the buy, at inventory 390000: TICA paid the seller and the fee.
   const Amount volume =
@@ -304,12 +296,12 @@ TEST_CASE("a buy of a fraction of a BT too small to keep the 5 percent discount 
   ExchangeChain chain;
   // 100 units a BT, 20 KRW redemption value: one unit near the maximum price rounds up past
   // 95% of its redemption value.
-  chain.Ok("exchange", "open_market", {"miles", "AirCo", "20000000", "100", "5000000"},
-           kTicaAdmin);
-  chain.Ok("exchange", "seed", {"miles", "5", "seed-m"}, kTicaAdmin);
+  chain.Ok("exchange", "open_market",
+           {"miles", "AirCo", "20000000", "100", "5000000", kMilesChain}, kTicaAdmin);
+  chain.Stock(5, "seed-m", "miles");
   CheckRefused(chain.Exchange("buy", {"miles", "1", Mlk(1000)}, kAlice), 412,
                "too small to price");
-  chain.Ok("exchange", "seed", {"miles", "100000", "seed-m2"}, kTicaAdmin);
+  chain.Stock(100000, "seed-m2", "miles");
   Json bought = chain.Ok("exchange", "buy", {"miles", "1000", Mlk(1000)}, kAlice);
   const Amount all_in = Parse(bought["krw_value"]) + Parse(bought["krw_fee"]);
   CHECK(all_in * 100 * 10000 <= Amount{9500} * 20'000'000 * 1000);
@@ -358,11 +350,12 @@ TEST_CASE("invariants hold over a sequence of trades", "[exchange][trade]") {
                i % 4 == 0 ? kAlice : kBob);
       bought += size;
     } else {
-      const std::string ref = chain.DepositFor(kBobAddress, size, "d-" + std::to_string(i));
+      SwapSpec spec = chain.Locked(kBobAddress, size, "d-" + std::to_string(i));
       if (i % 3 == 0) {
-        chain.Ok("exchange", "return_deposit", {ref}, kRelay);
+        spec.deadline_ms = chain.now_ms - 1;  // the relay came too late
+        chain.Decide(spec, "aborted");
       } else {
-        chain.Ok("exchange", "sell", {ref, "0"}, kBob);
+        chain.Sell(kBobAddress, size, spec.ref);
         sold += size;
       }
     }

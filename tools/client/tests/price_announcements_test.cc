@@ -27,7 +27,7 @@ TEST_CASE("a block's announcement is the last price of each brand it moved", "[a
   Add(&block, "mlk", "trade", Trade("BTA", "1", "1"));  // another chaincode: ignored
   Add(&block, "exchange", "deposit", R"({"brand":"BTA"})");  // not a price event
   Add(&block, "exchange", "trade", Trade("BTB", "851029", "297000"));
-  Add(&block, "exchange", "seed", R"({"brand":"BTC","price_micro_krw":"900000","inventory":"5"})");
+  Add(&block, "exchange", "stock", R"({"brand":"BTC","price_micro_krw":"900000","inventory":"5"})");
   auto announced = PriceAnnouncements(block, "exchange");
   REQUIRE(announced.ok());
   REQUIRE(announced->size() == 3);

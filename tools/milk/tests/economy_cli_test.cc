@@ -78,7 +78,10 @@ TEST_CASE("economy usage errors exit 2 with one line", "[cli][economy]") {
            {"brand", "issue", kBob, "10", "ref-1"},  // no -C
            {"wallet", "create"},                     // no --output
            {"wallet", "transfer", "-C", "center", kBob},
-           {"market", "sell", "-C", "center", "dep-1"},  // no --min-mlk
+           {"market", "sell", "-C", "center", "dep-1", "--min-mlk", "1"},  // sells are swaps
+           {"market", "deposit", "-C", "center", "BTA", kBob, "10", "1800000000000", "d1"},
+           {"swap", "sell", "-C", "brand-a", "r1", "10", "1"},         // no deadline
+           {"swap", "status", "-C", "brand-a", std::string(64, 'a')},  // no --center
            {"market", "buy", "-C", "center", "BTA", "10"},
            {"oracle", "set", "-C", "center"},
            {"brand", "issue", "-C", "brand-a", kBob, "10", "r", "--expiry-ms", "-5"},
@@ -105,8 +108,6 @@ TEST_CASE("bad arguments fail before any call reaches the node", "[cli][economy]
       {{"brand", "redeem", "-C", "b", "-3"}, "amount must be a whole number"},
       {{"market", "quote", "-C", "c", "BTA", "hold", "5"}, "side must be buy or sell"},
       {{"market", "buy", "-C", "c", "BTA", "10", "--max-mlk", "1e3"}, "decimal number"},
-      {{"market", "sell", "-C", "c", "dep", "--min-mlk", "-1"}, "decimal number"},
-      {{"market", "deposit", "-C", "c", "BTA", kBob, "10", "soon", "d1"}, "expiry_ms must be"},
       {{"oracle", "set", "-C", "c", "12.3456789"}, "more than 6 decimals"},
       {{"oracle", "set", "-C", "c", "0"}, "krw_per_mlk must be more than 0"},
       {{"lzm", "vip", "-C", "c", "0"}, "min_level must be a level number from 1 to 16"},
@@ -198,16 +199,6 @@ TEST_CASE("each verb sends its chaincode function with amounts in smallest units
        "bt2",
        "transfer",
        {kBob, "5"}},
-      {{"market", "deposit", "-C", "center", "BTA", kBob, "1000", "1800000000000", "dep-1"},
-       "Endorse",
-       "exchange",
-       "deposit",
-       {"BTA", kBob, "1000", "1800000000000", "dep-1"}},
-      {{"market", "sell", "-C", "center", "dep-1", "--min-mlk", "1.5"},
-       "Endorse",
-       "exchange",
-       "sell",
-       {"dep-1", "1500000000000000000"}},
       {{"market", "buy", "-C", "center", "BTB", "200", "--max-mlk", "0.4"},
        "Endorse",
        "exchange",
@@ -364,16 +355,17 @@ TEST_CASE("a trade prints its fill from the sequenced answer", "[cli][economy]")
   f.node.sequenced = true;
   f.node.script = [](const ReceivedCall&) { return Ok(""); };  // the endorser's preview
   f.node.SetCommittedAnswer([](const ReceivedCall&) {
-    return Ok(R"({"side":"sell","bt_amount":"1000","mlk_total":"1843000000000000000",)"
+    return Ok(R"({"side":"buy","bt_amount":"1000","mlk_total":"1843000000000000000",)"
               R"("price_after":"935725"})");
   });
-  Run sell = f.Alice({"market", "sell", "-C", "center", "dep-1", "--min-mlk", "1.8"});
-  INFO(sell.err);
-  REQUIRE(sell.code == 0);
-  CHECK_THAT(sell.out, Catch::Contains("block: 9\nsold deposit dep-1\n"));
-  CHECK_THAT(sell.out, Catch::Contains("  mlk_total: 1.843 MLK\n"));
-  CHECK_THAT(sell.out, Catch::Contains("  price_after: 0.935725 KRW per BT\n"));
-  Run json = f.Alice({"--json", "market", "sell", "-C", "center", "dep-1", "--min-mlk", "1.8"});
+  Run buy = f.Alice({"market", "buy", "-C", "center", "BTA", "1000", "--max-mlk", "1.9"});
+  INFO(buy.err);
+  REQUIRE(buy.code == 0);
+  CHECK_THAT(buy.out, Catch::Contains("block: 9\nbought 1000 BTA\n"));
+  CHECK_THAT(buy.out, Catch::Contains("  mlk_total: 1.843 MLK\n"));
+  CHECK_THAT(buy.out, Catch::Contains("  price_after: 0.935725 KRW per BT\n"));
+  Run json =
+      f.Alice({"--json", "market", "buy", "-C", "center", "BTA", "1000", "--max-mlk", "1.9"});
   REQUIRE(json.code == 0);
   const nlohmann::json out = nlohmann::json::parse(json.out);
   CHECK(out["block"] == 9);

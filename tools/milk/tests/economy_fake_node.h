@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ class EconomyFakeNode final : public milkpb::Gateway::Service {
   // Set before calls. Without a script every call answers 200 with an empty payload.
   Script script;
   bool sequenced = false;  // endorsements say "sequenced"; CommitStatus returns the script's answer
+  // Evaluate turns a 404 answer into gRPC NOT_FOUND "chaincode '<name>': <message>", as a real
+  // node does (node/chain/endorser.cc).
+  bool not_found_as_grpc = false;
+  // When set, Evaluate fails with this status instead of answering (a peer's own refusal).
+  std::optional<grpc::Status> evaluate_error;
   milkpb::TxValidationCode commit_code = milkpb::VALID;
 
   std::vector<ReceivedCall> Calls() {
@@ -54,7 +60,14 @@ class EconomyFakeNode final : public milkpb::Gateway::Service {
 
   grpc::Status Evaluate(grpc::ServerContext*, const milkpb::EvaluateRequest* request,
                         milkpb::EvaluateResponse* response) override {
-    *response->mutable_result() = Answer(Record("Evaluate", request->proposal()));
+    const ReceivedCall call = Record("Evaluate", request->proposal());
+    if (evaluate_error.has_value()) return *evaluate_error;
+    const milkpb::Response answer = Answer(call);
+    if (not_found_as_grpc && answer.status() == 404) {
+      return {grpc::StatusCode::NOT_FOUND,
+              "chaincode '" + call.chaincode + "': " + answer.message()};
+    }
+    *response->mutable_result() = answer;
     return grpc::Status::OK;
   }
 
