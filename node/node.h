@@ -170,7 +170,9 @@ class Node {
   ClusterFaults faults_;  // before transport_, which holds a pointer to it
   ClusterTransport transport_;
 
-  std::mutex join_mutex_;  // one JoinChain at a time (creating a chain directory is not atomic)
+  // One JoinChain, LeaveChain or role switch at a time: each creates or moves a chain's
+  // directory, which is not atomic.
+  std::mutex join_mutex_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<ChainRuntime>> chains_;
   bool stopped_ = false;

@@ -150,6 +150,9 @@ void Node::RolesLoop() {
 }
 
 Status Node::CheckRole(const std::string& chain_id) {
+  // A role switch creates files under the chain's directory (a consenter's WAL): never while
+  // LeaveChain moves that directory aside, or the move would leave a stray chains/<id>/wal.
+  std::lock_guard dir_lock(join_mutex_);
   std::shared_ptr<RaftConsenter> old_consenter;
   std::unique_ptr<BlockPuller> old_puller;
   auto next = std::make_unique<ChainRuntime>();

@@ -1,6 +1,7 @@
 // CliContext, the root app with its global flags, and RunMilkApp's exit-code mapping.
 #include <charconv>
 #include <exception>
+#include <filesystem>
 #include <ostream>
 
 #include "crypto/tls/credentials.h"
@@ -43,8 +44,17 @@ client::GatewayOptions CliContext::Gateway() const {
     return gateway;
   }
   if (credentials_ == nullptr) {
-    Result<crypto::tls::TlsMaterial> material = crypto::tls::LoadTlsClientFiles(
-        {options.tls_ca_file}, options.tls_cert_file, options.tls_key_file);
+    // TLS nodes admit members only (docs/tls.md, "Who may read a chain"): without --tls-cert,
+    // an org member's --identity directory presents its own TLS certificate (tls.crt, tls.key).
+    std::string cert_file = options.tls_cert_file, key_file = options.tls_key_file;
+    if (cert_file.empty() && key_file.empty() && !options.identity_dir.empty() &&
+        std::filesystem::exists(options.identity_dir + "/tls.crt") &&
+        std::filesystem::exists(options.identity_dir + "/tls.key")) {
+      cert_file = options.identity_dir + "/tls.crt";
+      key_file = options.identity_dir + "/tls.key";
+    }
+    Result<crypto::tls::TlsMaterial> material =
+        crypto::tls::LoadTlsClientFiles({options.tls_ca_file}, cert_file, key_file);
     if (!material.ok()) Fail(material.status().WithContext("TLS"));
     credentials_ = material->cert_pem.empty()
                        ? crypto::tls::ChannelCredentials(material->ca_pems, "", "")
@@ -133,7 +143,9 @@ std::unique_ptr<CLI::App> MakeMilkApp(const std::shared_ptr<CliContext>& ctx) {
       ->envname("MILK_TLS_CA")
       ->type_name("FILE");
   app->add_option("--tls-cert", o.tls_cert_file,
-                  "TLS client certificate to present (PEM, members/<name>/tls.crt); optional")
+                  "TLS client certificate to present (PEM, members/<name>/tls.crt); default: "
+                  "the --identity directory's tls.crt when it has one. TLS nodes admit only "
+                  "members of the chain's orgs")
       ->envname("MILK_TLS_CERT")
       ->type_name("FILE");
   app->add_option("--tls-key", o.tls_key_file,

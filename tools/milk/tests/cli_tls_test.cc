@@ -22,7 +22,8 @@ using client::testing::TempDir;
 
 constexpr int64_t kShutdownDeadlineMs = 2000;
 
-// Org TICA (a consenter serving, an admin as client) and org PARTNER, with TLS material.
+// Org TICA (a consenter serving, an admin and an issuer as clients) and org PARTNER, with TLS
+// material.
 struct TlsFiles {
   TempDir dir;
   TlsFiles() {
@@ -32,6 +33,7 @@ orgs:
     members:
       - {name: orderer0, role: consenter}
       - {name: admin, role: admin}
+      - {name: issuer, role: client}
   - name: PARTNER
     members:
       - {name: admin, role: admin}
@@ -111,6 +113,14 @@ TEST_CASE("milk reaches a TLS node with --tls-ca, and presents --tls-cert", "[cl
   INFO(member.err);
   REQUIRE(member.code == 0);
   CHECK(node.callers() == std::vector<std::string>{"", "admin"});
+
+  // A member's --identity presents its own TLS certificate when no --tls-cert is given.
+  const std::string issuer = Files().Member("TICA", "issuer");
+  Run by_identity =
+      ListChains(node.endpoint(), {"--tls-ca", Files().Ca("TICA"), "--identity", issuer});
+  INFO(by_identity.err);
+  REQUIRE(by_identity.code == 0);
+  CHECK(node.callers() == std::vector<std::string>{"", "admin", "issuer"});
 
   // The environment variable stands in for the flag.
   REQUIRE(setenv("MILK_TLS_CA", Files().Ca("TICA").c_str(), 1) == 0);
