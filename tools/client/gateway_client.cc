@@ -15,7 +15,6 @@ namespace milk::client {
 namespace {
 
 // gRPC's own first reconnection pause; a lower maximum lowers it too.
-constexpr int kInitialReconnectBackoffMs = 1000;
 
 bool ContainsIgnoringCase(std::string_view haystack, std::string_view needle) {
   auto it = std::search(
@@ -86,20 +85,25 @@ Status FromGrpcStatus(const grpc::Status& status, const std::string& endpoint,
   }
 }
 
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& endpoint,
+                                           const GatewayOptions& options) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options.max_message_bytes);
+  args.SetMaxSendMessageSize(options.max_message_bytes);
+  if (options.reconnect_backoff_max_ms > 0) {
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                std::min(options.reconnect_backoff_max_ms, options.reconnect_backoff_initial_ms));
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, options.reconnect_backoff_max_ms);
+  }
+  return grpc::CreateCustomChannel(
+      endpoint,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),
+      args);
+}
+
 GatewayClient::GatewayClient(std::string endpoint, GatewayOptions options)
     : endpoint_(std::move(endpoint)), options_(options) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options_.max_message_bytes);
-  args.SetMaxSendMessageSize(options_.max_message_bytes);
-  if (options_.reconnect_backoff_max_ms > 0) {
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-                std::min(options_.reconnect_backoff_max_ms, kInitialReconnectBackoffMs));
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, options_.reconnect_backoff_max_ms);
-  }
-  channel_ = grpc::CreateCustomChannel(
-      endpoint_,
-      options_.credentials != nullptr ? options_.credentials : grpc::InsecureChannelCredentials(),
-      args);
+  channel_ = MakeChannel(endpoint_, options_);
   gateway_ = milkpb::Gateway::NewStub(channel_);
   deliver_ = milkpb::Deliver::NewStub(channel_);
   admin_ = milkpb::Admin::NewStub(channel_);

@@ -40,11 +40,19 @@ struct GatewayOptions {
   // connection; 0 keeps gRPC's default (backoff growing to 2 minutes). Callers that watch a
   // node restart (tests, tools polling a cluster) set it low so they see it back at once.
   int reconnect_backoff_max_ms = 0;
+  // The first such pause (capped by reconnect_backoff_max_ms), when that is set: gRPC's own
+  // default. A relay that must notice a restarted node at once sets it lower.
+  int reconnect_backoff_initial_ms = 1000;
   // How the channel is secured: crypto::tls::ChannelCredentials for a node that serves TLS
   // (the node.yaml tls section; docs/tls.md), null for plaintext (a node without TLS, local
   // development only). A mismatch fails every call with UNAVAILABLE.
   std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr;
 };
+
+// A channel to endpoint as options say (message limits, reconnection pauses, credentials): the
+// one every client of a node (GatewayClient, ViewClient, the relay) is built on.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& endpoint,
+                                           const GatewayOptions& options);
 
 // Return false from a stream callback to stop the stream; the call then returns OK.
 using BlockCallback = std::function<bool(const milkpb::Block&)>;

@@ -16,24 +16,6 @@
 namespace milk::client {
 namespace {
 
-// gRPC's own first reconnection pause; a lower maximum lowers it too (as GatewayClient).
-constexpr int kInitialReconnectBackoffMs = 1000;
-
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& endpoint,
-                                           const GatewayOptions& options) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options.max_message_bytes);
-  args.SetMaxSendMessageSize(options.max_message_bytes);
-  if (options.reconnect_backoff_max_ms > 0) {
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-                std::min(options.reconnect_backoff_max_ms, kInitialReconnectBackoffMs));
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, options.reconnect_backoff_max_ms);
-  }
-  return grpc::CreateCustomChannel(
-      endpoint,
-      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),
-      args);
-}
 
 bool Echoes(const milkpb::ViewResult& result, const milkpb::ViewRequest& request) {
   return result.chain_id() == request.chain_id() && result.chaincode() == request.chaincode() &&

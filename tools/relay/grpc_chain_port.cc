@@ -13,24 +13,9 @@
 namespace milk::relay {
 namespace {
 
-// The first reconnection attempt after a peer dropped, and (GatewayOptions) the longest pause.
-constexpr int kInitialReconnectBackoffMs = 100;
-
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& endpoint,
-                                           const client::GatewayOptions& options) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options.max_message_bytes);
-  args.SetMaxSendMessageSize(options.max_message_bytes);
-  if (options.reconnect_backoff_max_ms > 0) {
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-                std::min(options.reconnect_backoff_max_ms, kInitialReconnectBackoffMs));
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, options.reconnect_backoff_max_ms);
-  }
-  return grpc::CreateCustomChannel(
-      endpoint,
-      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),
-      args);
-}
+// The first reconnection attempt of the watch channel after a peer dropped: the relay notices a
+// returning chain at once.
+constexpr int kWatchReconnectBackoffInitialMs = 100;
 
 // The events of `chaincode` raised by the block's valid transactions, in transaction order.
 void EventsOfBlock(const milkpb::Block& block, const std::string& chaincode,
@@ -103,11 +88,13 @@ std::optional<QueryAnswer> ChaincodeRefusal(const Status& status, const std::str
 GrpcChainPort::GrpcChainPort(GrpcChainOptions options, client::Signer signer, const Clock& clock)
     : options_(std::move(options)), signer_(std::move(signer)), clock_(clock) {
   MILK_CHECK(!options_.peers.empty() && options_.proof_signatures >= 1);
+  client::GatewayOptions watch = options_.gateway;
+  watch.reconnect_backoff_initial_ms = kWatchReconnectBackoffInitialMs;
   for (const std::string& endpoint : options_.peers) {
     auto peer =
         std::make_unique<Peer>(Peer{endpoint, client::GatewayClient(endpoint, options_.gateway),
                                     client::ViewClient(endpoint, options_.gateway),
-                                    MakeChannel(endpoint, options_.gateway), nullptr});
+                                    client::MakeChannel(endpoint, watch), nullptr});
     peer->events = milkpb::Gateway::NewStub(peer->channel);
     peers_.push_back(std::move(peer));
   }
