@@ -49,6 +49,7 @@ void ThreadPool::ParallelFor(size_t count, const std::function<void(size_t)>& fn
     for (size_t i = 0; i < count; ++i) fn(i);
     return;
   }
+  std::lock_guard call(call_mutex_);
   {
     std::lock_guard lock(mutex_);
     fn_ = &fn;

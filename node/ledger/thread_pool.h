@@ -10,7 +10,8 @@
 
 namespace milk::ledger {
 
-// Thread-safety: ParallelFor may be called from one thread at a time per pool (the committer).
+// Thread-safe: one pool serves every chain of a node, so several committers may call
+// ParallelFor at once; their loops run one after another (each already uses every core).
 class ThreadPool {
  public:
   // threads == 0 means one per hardware core.
@@ -28,6 +29,7 @@ class ThreadPool {
   void WorkerLoop();
   void RunShare();
 
+  std::mutex call_mutex_;  // held for a whole ParallelFor: one loop at a time
   std::mutex mutex_;
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;
