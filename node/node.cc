@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "crypto/ed25519.h"
+#include "crypto/signature_memo.h"
 #include "node/ledger/formats.h"
 #include "node/ledger/tx_check.h"
 #include "node/ops/logging.h"
@@ -36,6 +37,17 @@ void ObserveCommits(Chain& chain, ops::Registry& metrics, std::function<void()> 
                               const CommittedBlockInfo& info) {
     blocks.Inc();
     height.Set(static_cast<double>(info.number + 1));
+    // Process-wide (crypto/signature_memo.h): how many signature checks were full Ed25519
+    // verifications and how many were answered from the memo.
+    const crypto::SignatureMemoStats memo = crypto::GetSignatureMemoStats();
+    metrics
+        .GetGauge("milk_signature_checks_verified",
+                  "Memoized signature checks that ran Ed25519 verification, since start.")
+        .Set(static_cast<double>(memo.verified));
+    metrics
+        .GetGauge("milk_signature_checks_remembered",
+                  "Memoized signature checks answered from the memo, since start.")
+        .Set(static_cast<double>(memo.hits));
     latency.Observe(static_cast<double>(info.commit_latency_us) / 1000.0);
     std::map<uint8_t, uint64_t> by_code;
     for (char c : info.codes) ++by_code[static_cast<uint8_t>(c)];

@@ -4,6 +4,7 @@
 
 #include "chaincode/shim/simulator.h"
 #include "crypto/hash.h"
+#include "crypto/signature_memo.h"
 #include "node/ledger/formats.h"
 
 namespace milk::node {
@@ -113,8 +114,12 @@ Result<milkpb::ProposalResponse> Endorse(const milkpb::SignedProposal& signed_pr
   milkpb::ProposalResponse response;
   response.set_payload(payload.SerializeAsString());
   response.mutable_endorsement()->set_endorser(signer.identity);
-  response.mutable_endorsement()->set_signature(crypto::Sign(
-      signer.key.secret_key, ledger::EndorsementSigningBytes(response.payload(), signer.identity)));
+  const std::string signed_bytes =
+      ledger::EndorsementSigningBytes(response.payload(), signer.identity);
+  response.mutable_endorsement()->set_signature(crypto::Sign(signer.key.secret_key, signed_bytes));
+  // Submit and validation check this endorsement on this very node: no need to verify what it
+  // just signed (crypto/signature_memo.h).
+  crypto::RememberSigned(signer.key.public_key, signed_bytes, response.endorsement().signature());
   *response.mutable_response() = std::move(result.response);
   return response;
 }

@@ -2,6 +2,7 @@
 
 #include "chaincode/shim/stub.h"
 #include "crypto/ed25519.h"
+#include "crypto/signature_memo.h"
 #include "crypto/hash.h"
 #include "node/ledger/formats.h"
 
@@ -49,9 +50,11 @@ bool EndorsementsSatisfy(const milkpb::Transaction& tx, const ChaincodeInfo& cha
         endorser.info.role != milkpb::PEER) {
       continue;
     }
-    if (!crypto::Verify(endorser.info.public_key,
-                        EndorsementSigningBytes(tx.response_payload(), e.endorser()),
-                        e.signature())) {
+    // Memoized (crypto/signature_memo.h): checked at Submit, again at validation, and signed
+    // by this very node when it endorsed.
+    if (!crypto::VerifyMemo(endorser.info.public_key,
+                            EndorsementSigningBytes(tx.response_payload(), e.endorser()),
+                            e.signature())) {
       continue;
     }
     principals.push_back(crypto::PrincipalName(endorser.info));
@@ -87,9 +90,9 @@ TxCheck CheckTransaction(const std::string& envelope_bytes, const ChainConfigVie
       creator.problem == IdentityProblem::kBadCertificate) {
     return fail(milkpb::BAD_CREATOR_SIGNATURE);
   }
-  if (!crypto::Verify(creator.info.public_key,
-                      EnvelopeSigningBytes(envelope.type(), envelope.payload()),
-                      envelope.signature())) {
+  if (!crypto::VerifyMemo(creator.info.public_key,
+                          EnvelopeSigningBytes(envelope.type(), envelope.payload()),
+                          envelope.signature())) {
     return fail(milkpb::BAD_CREATOR_SIGNATURE);
   }
   if (proposal.nonce().size() != kNonceBytes ||
