@@ -110,6 +110,9 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
   milkpb::SubmitResponse response;
   response.set_tx_id(tx_id);
   response.set_block_number(ordered->block_number);
+  response.set_committed(true);
+  response.set_code(static_cast<milkpb::TxValidationCode>(ordered->validation_code));
+  response.set_tx_index(ordered->tx_index);
   return response;
 }
 

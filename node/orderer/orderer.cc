@@ -54,10 +54,11 @@ std::shared_future<Result<OrderedTx>> Orderer::Submit(std::string envelope_bytes
                                          std::to_string(options_.pending_max) + "); retry later"));
     return future;
   }
-  if (queue_.empty()) first_arrival_ = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  if (queue_.empty()) first_arrival_ = now;
   queue_bytes_ += envelope_bytes.size();
   if (isolated) ++queue_isolated_;
-  queue_.push_back(Pending{std::move(envelope_bytes), tx_id, promise, isolated});
+  queue_.push_back(Pending{std::move(envelope_bytes), tx_id, promise, isolated, now});
   in_flight_.emplace(tx_id, future);
   cv_.notify_all();
   return future;
@@ -104,7 +105,9 @@ void Orderer::Loop() {
       if (isolated) break;
     }
     queue_bytes_ -= bytes;
-    if (!queue_.empty()) first_arrival_ = std::chrono::steady_clock::now();
+    // What is left has waited since it arrived (often through the whole delivery of the
+    // previous block): its timeout runs from then, not from this cut.
+    if (!queue_.empty()) first_arrival_ = queue_.front().arrival;
     lock.unlock();
     CutAndDeliver(std::move(batch));
     lock.lock();

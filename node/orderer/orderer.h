@@ -82,6 +82,7 @@ class Orderer {
     std::string tx_id;
     std::shared_ptr<std::promise<Result<OrderedTx>>> promise;
     bool isolated = false;
+    std::chrono::steady_clock::time_point arrival;
   };
   struct Limits {
     size_t max_tx_count;

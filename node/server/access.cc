@@ -87,15 +87,15 @@ Verdict Verify(const ledger::ChainConfigView& config, const std::string& cert_pe
                                          "' is not a member of chain '" + chain_id + "'"};
 }
 
-// Verdicts per (chain, config sequence, certificate fingerprint). The entry also remembers the
-// config object it was computed for: two nodes in one process (tests) may hold different
-// configs with the same chain id and sequence.
+// Verdicts per (chain, config sequence, certificate as presented). Keyed by the PEM itself, so a
+// hit costs a lookup and no X.509 parsing (parsing every call's certificate cost more CPU than
+// the call under load). The entry also remembers the config object it was computed for: two
+// nodes in one process (tests) may hold different configs with the same chain id and sequence.
 class VerdictCache {
  public:
   Verdict Get(const std::shared_ptr<const ledger::ChainConfigView>& config,
-              const std::string& cert_pem, const crypto::tls::CertificateIdentity& identity,
-              int64_t now_ms) {
-    Key key{config->chain_id(), config->config().sequence(), identity.fingerprint_sha256};
+              const std::string& cert_pem, int64_t now_ms) {
+    Key key{config->chain_id(), config->config().sequence(), cert_pem};
     {
       std::lock_guard lock(mutex_);
       auto it = entries_.find(key);
@@ -104,10 +104,18 @@ class VerdictCache {
         return it->second.verdict;
       }
     }
-    Verdict verdict = Verify(*config, cert_pem, identity, now_ms);  // outside the lock: slow
+    Verdict verdict;  // outside the lock: slow
+    Result<crypto::tls::CertificateIdentity> identity =
+        crypto::tls::ParseCertificateIdentity(cert_pem);
+    if (!identity.ok()) {
+      verdict = {AccessRefusal::kUntrustedCertificate,
+                 "the client certificate does not parse: " + identity.status().message()};
+    } else {
+      verdict = Verify(*config, cert_pem, *identity, now_ms);
+    }
     std::lock_guard lock(mutex_);
     if (entries_.size() >= kCacheEntriesMax) entries_.clear();
-    entries_[key] = Entry{config, now_ms, verdict};
+    entries_[std::move(key)] = Entry{config, now_ms, verdict};
     return verdict;
   }
 
@@ -170,15 +178,7 @@ AccessDecision DecideChainAccess(const Node& node, const std::string& chain_id,
                             "--tls-key; docs/tls.md)"),
             AccessRefusal::kNoCertificate};
   }
-  Result<crypto::tls::CertificateIdentity> identity =
-      crypto::tls::ParseCertificateIdentity(caller.cert_pem);
-  if (!identity.ok()) {
-    return {PermissionDenied("the client certificate does not parse: " +
-                             identity.status().message()),
-            AccessRefusal::kUntrustedCertificate};
-  }
-  const Verdict verdict =
-      Cache().Get(chain->config(), caller.cert_pem, *identity, node.clock().NowMs());
+  const Verdict verdict = Cache().Get(chain->config(), caller.cert_pem, node.clock().NowMs());
   return {ToStatus(verdict), verdict.refusal};
 }
 

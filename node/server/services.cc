@@ -319,6 +319,9 @@ class AdminService final : public milkpb::Admin::Service {
   RpcCounter rpc_;
 };
 
+// Idle gRPC threads kept for the next calls (see RpcServer::Start).
+constexpr int kIdleRpcThreadsMax = 256;
+
 }  // namespace
 
 grpc::Status ToGrpc(const Status& status) {
@@ -347,6 +350,12 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
                            &server->port_);
   // gRPC itself refuses only what is far past the limit (4x); the handlers refuse and count
   // everything past the limit (CheckSize).
+  // The sync server hands each call a thread and, once done, lets that thread exit when more
+  // than MAX_POLLERS wait for work. Submit and CommitStatus hold their thread until a block
+  // commits, so under load threads were created and destroyed for nearly every call; keeping
+  // this many idle ones costs only their stacks.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              kIdleRpcThreadsMax);
   builder.SetMaxReceiveMessageSize(options.message_bytes_max * 4);
   builder.SetMaxSendMessageSize(options.message_bytes_max * 2);
   builder.RegisterService(server->gateway_.get());
