@@ -95,6 +95,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& endpoint,
                 std::min(options.reconnect_backoff_max_ms, options.reconnect_backoff_initial_ms));
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, options.reconnect_backoff_max_ms);
   }
+  if (options.own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   return grpc::CreateCustomChannel(
       endpoint,
       options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),

@@ -43,6 +43,10 @@ struct GatewayOptions {
   // The first such pause (capped by reconnect_backoff_max_ms), when that is set: gRPC's own
   // default. A relay that must notice a restarted node at once sets it lower.
   int reconnect_backoff_initial_ms = 1000;
+  // A TCP connection of this channel's own instead of one shared by every channel to the same
+  // endpoint (gRPC's global subchannel pool): load generators open a few so that neither end
+  // funnels every call through one connection.
+  bool own_connection = false;
   // How the channel is secured: crypto::tls::ChannelCredentials for a node that serves TLS
   // (the node.yaml tls section; docs/tls.md), null for plaintext (a node without TLS, local
   // development only). A mismatch fails every call with UNAVAILABLE.

@@ -37,8 +37,13 @@ Result<BuiltProposal> BuildProposal(const Signer& signer, const std::string& cha
 //   - the payload answers this proposal and each endorsement signature verifies under the key in
 //     its endorser identity (kUnauthenticated). Whether the endorser is a peer of a member org is
 //     the validator's business: the client does not know the chain's org roots.
+//
+// verify_endorsements = false skips the last check's signature verifications (the others stay):
+// for a load generator that trusts the node it asked and must not spend its CPU on what the node
+// checks anyway at Submit. Everyone else keeps the default.
 Result<milkpb::Envelope> BuildEnvelope(const Signer& signer, const std::string& proposal_bytes,
-                                       const std::vector<milkpb::ProposalResponse>& responses);
+                                       const std::vector<milkpb::ProposalResponse>& responses,
+                                       bool verify_endorsements = true);
 
 // "TICA/peer0" for a member, the wallet address for a wallet, "<unparsable identity>" otherwise.
 std::string DescribeIdentity(const std::string& identity_bytes);

@@ -119,6 +119,9 @@ void RegisterEconomyCommands(CLI::App& app, const std::shared_ptr<CliContext>& c
 // cmd_relay.cc: `milk relay` (docs/relay.md), linked from milk_cli_relay.
 void RegisterRelayCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
 
+// cmd_bench.cc: `milk bench` (docs/PERFORMANCE.md), linked from milk_cli_bench.
+void RegisterBenchCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx);
+
 // Implemented by the node owner in cmd_node.cc and cmd_ledger.cc (they link milk_node), and
 // added by main.cc, so milk_cli and its tests do not depend on the node.
 void RegisterNodeCommands(CLI::App& app);

@@ -29,5 +29,6 @@ int main(int argc, char** argv) {
   milk::cli::RegisterNodeCommands(*app);
   milk::cli::RegisterLedgerCommands(*app, ctx);
   milk::cli::RegisterRelayCommands(*app, ctx);
+  milk::cli::RegisterBenchCommands(*app, ctx);
   return milk::cli::RunMilkApp(*app, *ctx, argc, argv);
 }

@@ -1,0 +1,113 @@
+#include "tools/bench/compare_table.h"
+
+#include <cstdio>
+#include <vector>
+
+namespace milk::bench {
+namespace {
+
+std::string Fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+// json[path...] as a number; kInvalidArgument naming what is missing.
+Result<double> Number(const nlohmann::json& json, const std::vector<std::string>& path,
+                      const std::string& what) {
+  const nlohmann::json* at = &json;
+  for (const std::string& key : path) {
+    if (!at->is_object() || !at->contains(key)) {
+      return InvalidArgument(what + ": no '" + key + "' in its JSON");
+    }
+    at = &(*at)[key];
+  }
+  if (!at->is_number()) return InvalidArgument(what + ": '" + path.back() + "' is not a number");
+  return at->get<double>();
+}
+
+struct Row {
+  std::string what;
+  std::string figure;
+  std::string target;
+  std::string verdict;  // "met", "MISSED by ...", "not run"
+};
+
+std::string Verdict(double value, double target) {
+  if (value >= target) return "met";
+  return "MISSED (" + Fixed(100.0 * value / target, 0) + "% of target)";
+}
+
+std::string VerdictAtMost(double value, double target) {
+  if (value <= target) return "met";
+  return "MISSED (" + Fixed(value / target, 1) + "x the bound)";
+}
+
+}  // namespace
+
+Status PrintCompareTable(const CompareInputs& in, std::ostream& out) {
+  std::vector<Row> rows;
+  double verify_rate = 0, one = 0, three = 0, pg = 0, etcd = 0;
+  if (!in.signatures.is_null()) {
+    MILK_ASSIGN_OR_RETURN(verify_rate, Number(in.signatures, {"figures", "verify_per_s"}, "signatures"));
+    rows.push_back({"Ed25519 verifications/s (libsodium, all cores)", Fixed(verify_rate, 0), "", ""});
+  }
+  if (!in.one_node.is_null()) {
+    MILK_ASSIGN_OR_RETURN(one, Number(in.one_node, {"tx_per_s"}, "one-node transfers"));
+    MILK_ASSIGN_OR_RETURN(double p99, Number(in.one_node, {"latency", "p99_ms"}, "one-node transfers"));
+    rows.push_back({"one node: committed transfers/s (p99 " + Fixed(p99, 0) + " ms)", Fixed(one, 0),
+                    ">= 5000", Verdict(one, 5000)});
+    if (verify_rate > 0) {
+      const double bound = verify_rate / in.verifications_per_tx;
+      rows.push_back({"  share of the signature bound (" + Fixed(bound, 0) + " tx/s at " +
+                          std::to_string(in.verifications_per_tx) + " verifications/tx)",
+                      Fixed(100.0 * one / bound, 1) + "%", ">= 60%", Verdict(one / bound, 0.6)});
+    }
+    std::string outcomes = in.one_node.value("outcomes", nlohmann::json::object()).dump();
+    rows.push_back({"  outcomes", outcomes, "", ""});
+  } else {
+    rows.push_back({"one node: committed transfers/s", "-", ">= 5000", "not run"});
+  }
+  if (!in.one_node_half.is_null()) {
+    MILK_ASSIGN_OR_RETURN(double p99, Number(in.one_node_half, {"latency", "p99_ms"}, "half-rate run"));
+    MILK_ASSIGN_OR_RETURN(double rate, Number(in.one_node_half, {"tx_per_s"}, "half-rate run"));
+    rows.push_back({"one node at half of peak (" + Fixed(rate, 0) + " tx/s): p99 submit-to-commit ms",
+                    Fixed(p99, 1), "<= 100", VerdictAtMost(p99, 100)});
+  }
+  if (!in.postgresql.is_null()) {
+    MILK_ASSIGN_OR_RETURN(pg, Number(in.postgresql, {"tps"}, "postgresql"));
+    rows.push_back({"PostgreSQL transfers/s (pgbench, synchronous commit, best of " +
+                        in.postgresql.value("best_clients", nlohmann::json(0)).dump() + " clients)",
+                    Fixed(pg, 0), "", ""});
+    if (one > 0) {
+      rows.push_back({"  ours / PostgreSQL", Fixed(one / pg, 2) + "x", ">= 2x", Verdict(one / pg, 2)});
+    }
+  }
+  if (!in.three_consenters.is_null()) {
+    MILK_ASSIGN_OR_RETURN(three, Number(in.three_consenters, {"tx_per_s"}, "three consenters"));
+    rows.push_back({"three consenters: committed transfers/s", Fixed(three, 0), ">= 2500",
+                    Verdict(three, 2500)});
+  } else {
+    rows.push_back({"three consenters: committed transfers/s", "-", ">= 2500", "not run"});
+  }
+  if (!in.etcd.is_null()) {
+    MILK_ASSIGN_OR_RETURN(etcd, Number(in.etcd, {"puts_per_s"}, "etcd"));
+    rows.push_back({"etcd 3 members: 256-byte puts/s (best of " +
+                        in.etcd.value("best_clients", nlohmann::json(0)).dump() + " in flight)",
+                    Fixed(etcd, 0), "", ""});
+    if (three > 0) {
+      rows.push_back({"  our 3-consenter ordering / etcd puts", Fixed(three / etcd, 2) + "x",
+                      ">= 3x", Verdict(three / etcd, 3)});
+    }
+  }
+  size_t width = 0;
+  for (const Row& r : rows) width = std::max(width, r.what.size());
+  for (const Row& r : rows) {
+    out << r.what << std::string(width + 2 - r.what.size(), ' ') << r.figure;
+    if (!r.target.empty()) out << "   target " << r.target << ": " << r.verdict;
+    out << "\n";
+  }
+  return Status::Ok();
+}
+
+}  // namespace milk::bench
