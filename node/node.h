@@ -158,6 +158,10 @@ class Node {
   uint64_t OwnRaftId(const ledger::ChainConfigView& config) const;
 
   // To the leader's endpoint; leader 0 = from a non-consenter, to any consenter of the chain.
+  // forwarded, once its block is committed on this node too (when the answer says committed),
+  // or after the submit timeout if this node lags.
+  Result<milkpb::SubmitResponse> AfterLocalCommit(const Chain& chain,
+                                                  Result<milkpb::SubmitResponse> forwarded);
   Result<milkpb::SubmitResponse> Forward(const Chain& chain, uint64_t leader,
                                          const std::string& chain_id,
                                          const milkpb::Envelope& envelope);

@@ -82,7 +82,7 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
     if (forwarded) {
       return FailedPrecondition("this node is not a consenter of chain '" + chain_id + "'");
     }
-    return Forward(*chain, 0, chain_id, envelope);  // a peer: to any consenter
+    return AfterLocalCommit(*chain, Forward(*chain, 0, chain_id, envelope));  // a peer
   }
   // During an election (a fresh chain, or after a leader died) wait for a leader rather than
   // refusing: a few election timeouts at most.
@@ -96,7 +96,7 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
     if (forwarded) {
       return Unavailable("this consenter no longer leads chain '" + chain_id + "'; retry");
     }
-    return Forward(*chain, consenter->leader(), chain_id, envelope);
+    return AfterLocalCommit(*chain, Forward(*chain, consenter->leader(), chain_id, envelope));
   }
   auto future = consenter->Submit(std::move(bytes), tx_id, is_config);
   if (future.wait_for(std::chrono::milliseconds(options_.submit_timeout_ms)) !=
@@ -114,6 +114,18 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
   response.set_code(static_cast<milkpb::TxValidationCode>(ordered->validation_code));
   response.set_tx_index(ordered->tx_index);
   return response;
+}
+
+Result<milkpb::SubmitResponse> Node::AfterLocalCommit(const Chain& chain,
+                                                      Result<milkpb::SubmitResponse> forwarded) {
+  // The leader answers once the block is committed there; the client's next call (often an
+  // endorsement that reads what this transaction wrote) comes to this node, so answer once the
+  // block is committed here too: read-your-writes at the node the client talks to. A node that
+  // lags further than the submit timeout answers anyway (the transaction is committed; the
+  // answer says where), as it did before.
+  if (!forwarded.ok() || !forwarded->committed()) return forwarded;
+  chain.WaitForBlock(forwarded->block_number(), options_.submit_timeout_ms);
+  return forwarded;
 }
 
 Result<milkpb::SubmitResponse> Node::Forward(const Chain& chain, uint64_t leader,
