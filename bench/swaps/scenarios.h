@@ -4,10 +4,26 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "tools/bench/bench_report.h"
 
 namespace milk::bench::swaps {
+
+// What both scenarios trade with.
+inline const std::string kE18 = "000000000000000000";
+// TICA's opening inventory: far more than the buys of a run take, far below the depth at which
+// selling halts (kDepthUnits), so no sell is decided aborted for the price.
+inline const std::string kStock = "200000";
+// A sell locks kSellBase + (i % kSellSpread) BT; a buy asks kBuyBase + (i % kBuySpread) BT.
+inline constexpr int kSellBase = 100;
+inline constexpr int kSellSpread = 100;
+inline constexpr int kBuyBase = 50;
+inline constexpr int kBuySpread = 100;
+// A buyer's limit: far above any price (an MLK is 500 KRW, a BT at most 0.95 KRW).
+inline const std::string kMaxMlk = "100" + kE18;
+// Swap deadlines: far beyond any run.
+inline constexpr int64_t kDeadlineAheadMs = 30 * 60'000;
 
 struct BenchOptions {
   int customers = 64;           // wallets trading; rounded up to a multiple of concurrency

@@ -25,14 +25,6 @@ namespace {
 
 using integration::CrossChain;
 
-const std::string kE18 = "000000000000000000";
-const std::string kStock = "200000";
-constexpr int kSellBase = 100;
-constexpr int kSellSpread = 100;
-constexpr int kBuyBase = 50;
-constexpr int kBuySpread = 100;
-const std::string kMaxMlk = "100" + kE18;
-constexpr int64_t kDeadlineAheadMs = 30 * 60'000;
 constexpr size_t kKinds = 4;  // sell on A, sell on B, buy BTA, buy BTB
 // The run ends when every item is final, or when none became final for this long.
 constexpr int64_t kStallMs = 60'000;

@@ -28,18 +28,6 @@ namespace {
 using integration::CrossChain;
 using Json = nlohmann::json;
 
-const std::string kE18 = "000000000000000000";
-// TICA's opening inventory: far more than the buys of a run take, far below the depth at which
-// selling halts (kDepthUnits), so no sell is decided aborted for the price.
-const std::string kStock = "200000";
-// Each customer's BTA: enough for count / 2 sells of at most kSellMax.
-constexpr int kSellBase = 100;
-constexpr int kSellSpread = 100;
-constexpr int kBuyBase = 50;
-constexpr int kBuySpread = 100;
-// A buyer's limit: far above any price (an MLK is 500 KRW, a BT at most 0.95 KRW).
-const std::string kMaxMlk = "100" + kE18;
-constexpr int64_t kDeadlineAheadMs = 30 * 60'000;
 constexpr int kSetupThreads = 16;
 // How long the relay may take to finish every settled sell and deliver every purchase.
 constexpr int64_t kFinishWaitMs = 300'000;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -19,9 +20,9 @@ TEST_CASE("ParallelFor runs each index once", "[thread_pool]") {
 }
 
 TEST_CASE("ParallelFor from several threads at once on one pool", "[thread_pool]") {
-  constexpr size_t kCallers = 4;
-  constexpr size_t kRounds = 200;
-  constexpr size_t kCount = 300;
+  constexpr size_t kCallers = 6;
+  constexpr size_t kRounds = 300;
+  constexpr size_t kCount = 64;
   ThreadPool pool(2);
   std::vector<std::vector<std::atomic<int>>> hits(kCallers);
   for (auto& h : hits) h = std::vector<std::atomic<int>>(kCount);
@@ -29,7 +30,13 @@ TEST_CASE("ParallelFor from several threads at once on one pool", "[thread_pool]
   for (size_t c = 0; c < kCallers; ++c) {
     callers.emplace_back([&, c] {
       for (size_t round = 0; round < kRounds; ++round) {
-        pool.ParallelFor(kCount, [&](size_t i) { hits[c][i]++; });
+        pool.ParallelFor(kCount, [&](size_t i) {
+          // A little work per index (a signature check's worth would be far more), so the
+          // callers' loops overlap.
+          volatile uint64_t spin = 0;
+          for (int k = 0; k < 2000; ++k) spin = spin + static_cast<uint64_t>(k);
+          hits[c][i]++;
+        });
       }
     });
   }
