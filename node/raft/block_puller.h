@@ -6,6 +6,10 @@
 // The consenters come from the chain's current config, so a config update that moves them is
 // followed.
 //
+// A consenter that is itself behind (cut off from the others, or catching up) serves a follow
+// stream that delivers nothing new, so while the chain's height stands still the puller asks the
+// other consenters for the next block, and moves to the first that has it.
+//
 // Thread-safety: Start/Stop from one thread; the puller runs on its own thread.
 #pragma once
 
@@ -27,6 +31,10 @@ struct BlockPullerOptions {
   // follow a leader change promptly, long enough not to spin on a chain whose consenters are all
   // down.
   int64_t retry_ms = 200;
+  // How long the height may stand still while following before the other consenters are asked
+  // whether they are ahead of the source. Each check is one short Deliver call per other
+  // consenter; a chain with no new blocks costs that much per interval and nothing else.
+  int64_t stall_check_ms = 1000;
   // This node's own endpoint, never pulled from (empty = none).
   std::string self_endpoint;
 };
@@ -44,6 +52,11 @@ class BlockPuller {
   void Loop();
   // Follows one consenter until the stream ends or fails; returns why it ended.
   Status Follow(const std::string& endpoint);
+  // While Loop follows a source: when the height stands still for stall_check_ms and another
+  // consenter has the next block, makes that one the source (cancels the open stream).
+  void Watch();
+  // The first consenter other than source (and this node) that serves block `height`; "" if none.
+  std::string FindAhead(const std::string& source, uint64_t height);
 
   const std::shared_ptr<Chain> chain_;
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
@@ -52,7 +65,10 @@ class BlockPuller {
   std::condition_variable cv_;
   bool stopping_ = false;                         // guarded by mutex_
   std::shared_ptr<grpc::ClientContext> context_;  // the open stream; guarded by mutex_
+  std::string source_;                            // whom it follows, "" between streams; ditto
+  std::string switch_to_;                         // Watch's pick for the next stream; ditto
   std::thread thread_;
+  std::thread watcher_;
 };
 
 }  // namespace milk::node

@@ -259,3 +259,41 @@ TEST_CASE("a consenter that missed the addition of the leader catches up after h
 }
 
 }  // namespace milk::integration
+
+namespace milk::integration {
+
+// A node that follows the chain pulls blocks from the first consenter in the config (node 0)
+// first. Node 0 is cut off from the other consenters: it still serves the follow stream but
+// never has a new block, so the follower must notice the standstill and move to a consenter
+// that is ahead, or it stays behind for good.
+TEST_CASE("a follower whose source consenter is cut off moves to a consenter that is ahead",
+          "[integration][cluster]") {
+  ClusterOptions options;
+  options.spare_nodes = 1;
+  options.wallets = LoadWalletNames(1);
+  TestCluster cluster(options);
+  constexpr size_t kCutOff = 0;
+  if (cluster.LeaderIndex() == kCutOff) {  // keep ordering on the other two
+    CommandResult moved = Milk(cluster, kCutOff, "admin",
+                               {"cluster", "transfer", "-C", kChainId, "--to", "2"});
+    INFO(moved.out << moved.err);
+    REQUIRE(moved.exit_code == 0);
+  }
+  const size_t leader = cluster.LeaderIndex();
+  REQUIRE(leader != kCutOff);
+  milkpb::SetClusterFaultsRequest isolate;
+  isolate.set_isolate(true);
+  Faults(cluster, kCutOff, isolate);
+  cluster.StartSpare(kSpare);  // a follower, not a consenter: its puller starts on node 0
+  FundSenders(cluster, leader, 1);
+  const uint64_t cut_off_height = HeightOf(cluster, kCutOff);
+  const uint64_t leader_height = HeightOf(cluster, leader);
+  REQUIRE(leader_height > cut_off_height);
+  CHECK(PollUntil(kConvergeTimeoutMs,
+                  [&] { return HeightOf(cluster, kSpare) >= leader_height; }));
+  CHECK(cluster.Log(kSpare).find("block pulling moves to a consenter that is ahead") !=
+        std::string::npos);
+  CHECK(HeightOf(cluster, kCutOff) == cut_off_height);  // the cut held throughout
+}
+
+}  // namespace milk::integration
