@@ -74,7 +74,8 @@ Node::Node(NodeOptions options, const chaincode::Registry& registry, const Clock
       clock_(clock),
       metrics_(metrics),
       pool_(options_.validation_threads),
-      transport_(ClusterTransportOptions{}, options_.peer_credentials) {}
+      transport_(ClusterTransportOptions{}, options_.peer_credentials),
+      peer_channels_(std::make_shared<PeerChannels>(options_.peer_credentials)) {}
 
 Node::~Node() { Stop(); }
 

@@ -28,6 +28,7 @@
 #include "node/orderer/orderer.h"
 #include "node/raft/cluster_transport.h"
 #include "node/raft/fault_hook.h"
+#include "node/raft/peer_client.h"
 
 namespace milk::node {
 
@@ -173,6 +174,8 @@ class Node {
   ledger::ThreadPool pool_;
   ClusterFaults faults_;  // before transport_, which holds a pointer to it
   ClusterTransport transport_;
+  // Channels to other nodes for forwarding, block fetch and pulling (node/raft/peer_client.h).
+  const std::shared_ptr<PeerChannels> peer_channels_;
 
   // One JoinChain, LeaveChain or role switch at a time: each creates or moves a chain's
   // directory, which is not atomic.

@@ -65,7 +65,7 @@ Status Node::StartRole(ChainRuntime& runtime) {
       if (ec) return IoError("cannot remove the old WAL " + wal_dir + ": " + ec.message());
       ops::LogInfo("removed the WAL of a former consenter", {{"chain", chain_id}});
     }
-    runtime.puller = std::make_unique<BlockPuller>(chain, options_.peer_credentials);
+    runtime.puller = std::make_unique<BlockPuller>(chain, peer_channels_);
     runtime.puller->Start();
     return Status::Ok();
   }
@@ -85,10 +85,10 @@ Status Node::StartRole(ChainRuntime& runtime) {
   raft.seed = raft_id * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(clock_.NowMs());
   raft.orderer = {chain_id, batch.max_tx_count(), batch.max_bytes(), batch.batch_timeout_ms(),
                   options_.pending_submits_max};
-  auto credentials = options_.peer_credentials;
+  std::shared_ptr<PeerChannels> channels = peer_channels_;
   const ClusterFaults* faults = &faults_;
   // The consenters to fetch from are read when fetching: the config may have changed since.
-  BlockFetcher fetcher = [chain, credentials, chain_id, faults, raft_id](uint64_t from, uint64_t to)
+  BlockFetcher fetcher = [chain, channels, chain_id, faults, raft_id](uint64_t from, uint64_t to)
       -> Result<std::vector<milkpb::Block>> {
     Status last = Unavailable("no other consenter to fetch blocks from");
     for (const auto& peer : chain->config()->consenters()) {
@@ -97,18 +97,18 @@ Status Node::StartRole(ChainRuntime& runtime) {
         last = cut;
         continue;
       }
-      auto blocks = FetchBlocks(peer.endpoint, credentials, chain_id, from, to, kFetchDeadlineMs);
+      auto blocks = FetchBlocks(*channels, peer.endpoint, chain_id, from, to, kFetchDeadlineMs);
       if (blocks.ok()) return blocks;
       last = blocks.status();
     }
     return last;
   };
-  CatchUpFetcher catch_up = [chain, credentials, chain_id, faults, raft_id](uint64_t from)
+  CatchUpFetcher catch_up = [chain, channels, chain_id, faults, raft_id](uint64_t from)
       -> Result<std::vector<milkpb::Block>> {
     Status last = Unavailable("no other consenter to fetch blocks from");
     for (const auto& peer : chain->config()->consenters()) {
       if (peer.raft_id == raft_id || !faults->CheckOutbound(chain_id, peer.raft_id).ok()) continue;
-      auto blocks = FetchAvailableBlocks(peer.endpoint, credentials, chain_id, from,
+      auto blocks = FetchAvailableBlocks(*channels, peer.endpoint, chain_id, from,
                                          kCatchUpBlocksMax, kCatchUpDeadlineMs);
       if (blocks.ok() && !blocks->empty()) return blocks;
       if (!blocks.ok()) last = blocks.status();

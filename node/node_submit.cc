@@ -141,7 +141,7 @@ Result<milkpb::SubmitResponse> Node::Forward(const Chain& chain, uint64_t leader
     Status last = Unavailable("chain '" + chain_id + "' names no consenter");
     for (const auto& c : consenters) {
       request.set_forwarded(false);
-      auto response = ForwardSubmit(c.endpoint, options_.peer_credentials, request,
+      auto response = ForwardSubmit(*peer_channels_, c.endpoint, request,
                                     options_.submit_timeout_ms);
       if (response.ok() || response.status().code() != Code::kUnavailable) return response;
       last = response.status();
@@ -157,7 +157,7 @@ Result<milkpb::SubmitResponse> Node::Forward(const Chain& chain, uint64_t leader
                        "retry");
   }
   if (Status cut = faults_.CheckOutbound(chain_id, leader); !cut.ok()) return cut;
-  return ForwardSubmit(endpoint, options_.peer_credentials, request, options_.submit_timeout_ms);
+  return ForwardSubmit(*peer_channels_, endpoint, request, options_.submit_timeout_ms);
 }
 
 Result<milkpb::ClusterStatusResponse> Node::ClusterStatus(const std::string& chain_id) const {

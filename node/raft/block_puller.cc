@@ -8,9 +8,8 @@
 namespace milk::node {
 
 BlockPuller::BlockPuller(std::shared_ptr<Chain> chain,
-                         std::shared_ptr<grpc::ChannelCredentials> credentials,
-                         BlockPullerOptions options)
-    : chain_(std::move(chain)), credentials_(std::move(credentials)), options_(std::move(options)) {}
+                         std::shared_ptr<PeerChannels> channels, BlockPullerOptions options)
+    : chain_(std::move(chain)), channels_(std::move(channels)), options_(std::move(options)) {}
 
 BlockPuller::~BlockPuller() { Stop(); }
 
@@ -84,7 +83,7 @@ Status BlockPuller::Follow(const std::string& endpoint) {
     context_ = context;
     source_ = endpoint;
   }
-  auto stub = milkpb::Deliver::NewStub(PeerChannel(endpoint, credentials_));
+  auto stub = milkpb::Deliver::NewStub(channels_->Get(endpoint));
   milkpb::DeliverRequest request;
   request.set_chain_id(chain_->chain_id());
   request.set_start_block(chain_->height());
@@ -149,7 +148,7 @@ std::string BlockPuller::FindAhead(const std::string& source, uint64_t height) {
     grpc::ClientContext context;  // bounded: Stop joins this thread
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::milliseconds(options_.stall_check_ms));
-    auto stub = milkpb::Deliver::NewStub(PeerChannel(endpoint, credentials_));
+    auto stub = milkpb::Deliver::NewStub(channels_->Get(endpoint));
     milkpb::DeliverRequest request;
     request.set_chain_id(chain_->chain_id());
     request.set_start_block(height);

@@ -23,6 +23,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "node/chain/chain.h"
+#include "node/raft/peer_client.h"
 
 namespace milk::node {
 
@@ -41,7 +42,7 @@ struct BlockPullerOptions {
 
 class BlockPuller {
  public:
-  BlockPuller(std::shared_ptr<Chain> chain, std::shared_ptr<grpc::ChannelCredentials> credentials,
+  BlockPuller(std::shared_ptr<Chain> chain, std::shared_ptr<PeerChannels> channels,
               BlockPullerOptions options = {});
   ~BlockPuller();  // Stops.
   void Start();
@@ -59,7 +60,7 @@ class BlockPuller {
   std::string FindAhead(const std::string& source, uint64_t height);
 
   const std::shared_ptr<Chain> chain_;
-  const std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  const std::shared_ptr<PeerChannels> channels_;
   const BlockPullerOptions options_;
   std::mutex mutex_;
   std::condition_variable cv_;

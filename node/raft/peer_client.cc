@@ -21,21 +21,26 @@ Status FromGrpc(const std::string& endpoint, const grpc::Status& status) {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> PeerChannel(const std::string& endpoint,
-                                           const std::shared_ptr<grpc::ChannelCredentials>& creds) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMessageBytesMax);
-  args.SetMaxSendMessageSize(kMessageBytesMax);
-  return grpc::CreateCustomChannel(endpoint, creds ? creds : grpc::InsecureChannelCredentials(),
-                                   args);
+PeerChannels::PeerChannels(std::shared_ptr<grpc::ChannelCredentials> credentials)
+    : credentials_(credentials ? std::move(credentials) : grpc::InsecureChannelCredentials()) {}
+
+std::shared_ptr<grpc::Channel> PeerChannels::Get(const std::string& endpoint) {
+  std::lock_guard lock(mutex_);
+  std::shared_ptr<grpc::Channel>& channel = channels_[endpoint];
+  if (channel == nullptr) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMessageBytesMax);
+    args.SetMaxSendMessageSize(kMessageBytesMax);
+    channel = grpc::CreateCustomChannel(endpoint, credentials_, args);
+  }
+  return channel;
 }
 
-Result<std::vector<milkpb::Block>> FetchBlocks(const std::string& endpoint,
-                                               const std::shared_ptr<grpc::ChannelCredentials>& creds,
+Result<std::vector<milkpb::Block>> FetchBlocks(PeerChannels& channels, const std::string& endpoint,
                                                const std::string& chain_id, uint64_t from,
                                                uint64_t to, int64_t deadline_ms) {
   if (from >= to) return std::vector<milkpb::Block>{};
-  auto stub = milkpb::Deliver::NewStub(PeerChannel(endpoint, creds));
+  auto stub = milkpb::Deliver::NewStub(channels.Get(endpoint));
   grpc::ClientContext context;
   SetDeadline(context, deadline_ms);
   milkpb::DeliverRequest request;
@@ -57,10 +62,11 @@ Result<std::vector<milkpb::Block>> FetchBlocks(const std::string& endpoint,
                      std::to_string(to - from) + " blocks");
 }
 
-Result<std::vector<milkpb::Block>> FetchAvailableBlocks(
-    const std::string& endpoint, const std::shared_ptr<grpc::ChannelCredentials>& creds,
-    const std::string& chain_id, uint64_t from, size_t max_count, int64_t deadline_ms) {
-  auto stub = milkpb::Deliver::NewStub(PeerChannel(endpoint, creds));
+Result<std::vector<milkpb::Block>> FetchAvailableBlocks(PeerChannels& channels,
+                                                        const std::string& endpoint,
+                                                        const std::string& chain_id, uint64_t from,
+                                                        size_t max_count, int64_t deadline_ms) {
+  auto stub = milkpb::Deliver::NewStub(channels.Get(endpoint));
   grpc::ClientContext context;
   SetDeadline(context, deadline_ms);
   milkpb::DeliverRequest request;
@@ -80,11 +86,10 @@ Result<std::vector<milkpb::Block>> FetchAvailableBlocks(
   return FromGrpc(endpoint, status);
 }
 
-Result<milkpb::SubmitResponse> ForwardSubmit(const std::string& endpoint,
-                                             const std::shared_ptr<grpc::ChannelCredentials>& creds,
+Result<milkpb::SubmitResponse> ForwardSubmit(PeerChannels& channels, const std::string& endpoint,
                                              const milkpb::SubmitRequest& request,
                                              int64_t deadline_ms) {
-  auto stub = milkpb::Gateway::NewStub(PeerChannel(endpoint, creds));
+  auto stub = milkpb::Gateway::NewStub(channels.Get(endpoint));
   grpc::ClientContext context;
   SetDeadline(context, deadline_ms);
   milkpb::SubmitResponse response;

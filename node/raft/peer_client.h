@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,25 +16,39 @@
 
 namespace milk::node {
 
-// A channel to another node (message size limits fit the largest block). Null creds = plaintext.
-std::shared_ptr<grpc::Channel> PeerChannel(const std::string& endpoint,
-                                           const std::shared_ptr<grpc::ChannelCredentials>& creds);
+// A node's channels to other nodes, one per endpoint, made on first use and kept. A channel made
+// per call cost a connection and a TLS handshake per call: with one per forwarded Submit, OpenSSL
+// and lock contention took most of the three-consenter benchmark's CPU and it committed half of
+// what it does with kept channels (docs/PERFORMANCE.md). One channel carries any number of
+// concurrent calls and reconnects by itself after a failure. Message size limits fit the largest
+// block. Null credentials = plaintext.
+//
+// Thread-safety: Get is safe from any thread.
+class PeerChannels {
+ public:
+  explicit PeerChannels(std::shared_ptr<grpc::ChannelCredentials> credentials);
+  std::shared_ptr<grpc::Channel> Get(const std::string& endpoint);
+
+ private:
+  const std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // guarded by mutex_
+};
 
 // Blocks [from, to) of a chain from the node at endpoint. Bounded by deadline_ms.
-Result<std::vector<milkpb::Block>> FetchBlocks(const std::string& endpoint,
-                                               const std::shared_ptr<grpc::ChannelCredentials>& creds,
+Result<std::vector<milkpb::Block>> FetchBlocks(PeerChannels& channels, const std::string& endpoint,
                                                const std::string& chain_id, uint64_t from,
                                                uint64_t to, int64_t deadline_ms);
 
 // The blocks the node at endpoint holds from `from` on, at most max_count, without waiting for
 // new ones (empty when it holds none past from). Bounded by deadline_ms.
-Result<std::vector<milkpb::Block>> FetchAvailableBlocks(
-    const std::string& endpoint, const std::shared_ptr<grpc::ChannelCredentials>& creds,
-    const std::string& chain_id, uint64_t from, size_t max_count, int64_t deadline_ms);
+Result<std::vector<milkpb::Block>> FetchAvailableBlocks(PeerChannels& channels,
+                                                        const std::string& endpoint,
+                                                        const std::string& chain_id, uint64_t from,
+                                                        size_t max_count, int64_t deadline_ms);
 
 // Gateway.Submit on another node (the leader). The remote status comes back as is.
-Result<milkpb::SubmitResponse> ForwardSubmit(const std::string& endpoint,
-                                             const std::shared_ptr<grpc::ChannelCredentials>& creds,
+Result<milkpb::SubmitResponse> ForwardSubmit(PeerChannels& channels, const std::string& endpoint,
                                              const milkpb::SubmitRequest& request,
                                              int64_t deadline_ms);
 
