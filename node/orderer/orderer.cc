@@ -16,16 +16,22 @@ Orderer::Orderer(OrdererOptions options, crypto::KeyPair key, std::string signer
 
 Orderer::~Orderer() { Stop(); }
 
-void Orderer::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Orderer::Start() {
+  thread_ = std::thread([this] { Loop(); });
+  completer_ = std::thread([this] { CompleteLoop(); });
+}
 
 void Orderer::Stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !thread_.joinable()) return;
+    if (stopping_ && !thread_.joinable() && !completer_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // Blocks already handed to the sink are answered with what the sink says (a stopping sink
+  // fails them), never dropped.
+  if (completer_.joinable()) completer_.join();
   std::lock_guard lock(mutex_);
   for (Pending& p : queue_) p.promise->set_value(Unavailable("the node is shutting down; retry"));
   queue_.clear();
@@ -72,6 +78,12 @@ Orderer::Limits Orderer::CurrentLimits() const {
   return {batch->max_tx_count(), batch->max_bytes(), batch->batch_timeout_ms()};
 }
 
+bool Orderer::MayCut(const Pending& front) const {
+  if (in_flight_blocks_.empty()) return true;
+  if (resync_ || front.isolated || in_flight_blocks_.back().isolated) return false;
+  return in_flight_blocks_.size() < std::max<size_t>(options_.blocks_in_flight, 1);
+}
+
 void Orderer::Loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
@@ -87,6 +99,12 @@ void Orderer::Loop() {
     };
     if (!full() && std::chrono::steady_clock::now() < deadline) {
       cv_.wait_until(lock, deadline, [&] { return stopping_ || full(); });
+      continue;
+    }
+    if (!MayCut(queue_.front())) {
+      // The pipeline is full (or must drain): wait for the oldest block to be answered. What
+      // queues meanwhile goes into the next block, which is why a full pipeline cuts big blocks.
+      cv_.wait(lock, [&] { return stopping_ || MayCut(queue_.front()); });
       continue;
     }
     // Take up to max_tx_count transactions and max_bytes (at least one, however large); an
@@ -108,42 +126,68 @@ void Orderer::Loop() {
     // What is left has waited since it arrived (often through the whole delivery of the
     // previous block): its timeout runs from then, not from this cut.
     if (!queue_.empty()) first_arrival_ = queue_.front().arrival;
+    if (in_flight_blocks_.empty()) {  // chain onto the committed head
+      resync_ = false;
+      tip_ = Tip{sink_.next_number(), sink_.last_header_hash(), sink_.last_timestamp_ms()};
+    }
+    const Tip tip = tip_;
+    const bool isolated = batch.front().isolated;
+    // Unlocked: Submit keeps queueing while the block is signed and handed over (a new
+    // leader's sink may hold it until it has applied its predecessors' blocks). Only this
+    // thread proposes, so blocks reach the sink in the order they were cut.
     lock.unlock();
-    CutAndDeliver(std::move(batch));
+    milkpb::Block block = BuildBlock(batch, tip);
+    const Tip next{block.header().number() + 1, ledger::HeaderHash(block.header()),
+                   block.header().timestamp_ms()};
+    std::future<Result<milkpb::Block>> committed = sink_.Propose(std::move(block));
     lock.lock();
+    tip_ = next;
+    in_flight_blocks_.push_back(InFlight{std::move(batch), std::move(committed), isolated});
+    cv_.notify_all();
   }
 }
 
-milkpb::Block Orderer::BuildBlock(const std::deque<Pending>& batch) const {
+void Orderer::CompleteLoop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    cv_.wait(lock, [&] { return stopping_ || !in_flight_blocks_.empty(); });
+    if (in_flight_blocks_.empty()) return;  // stopping, and every proposed block answered
+    std::future<Result<milkpb::Block>>& future = in_flight_blocks_.front().committed;
+    lock.unlock();
+    Result<milkpb::Block> committed = future.get();
+    lock.lock();
+    InFlight done = std::move(in_flight_blocks_.front());
+    in_flight_blocks_.pop_front();
+    if (!committed.ok()) resync_ = true;  // blocks cut onto this one will fail too
+    for (size_t i = 0; i < done.batch.size(); ++i) {
+      Pending& p = done.batch[i];
+      if (committed.ok()) {
+        OrderedTx tx{committed->header().number(), static_cast<uint32_t>(i),
+                     static_cast<uint8_t>(committed->metadata().validation_codes()[i])};
+        p.promise->set_value(tx);
+      } else {
+        p.promise->set_value(Unavailable("the block could not be stored (" +
+                                         committed.status().message() + "); retry"));
+      }
+      in_flight_.erase(p.tx_id);
+    }
+    cv_.notify_all();
+  }
+}
+
+milkpb::Block Orderer::BuildBlock(const std::deque<Pending>& batch, const Tip& tip) const {
   milkpb::Block block;
   milkpb::BlockHeader* header = block.mutable_header();
   header->set_version(ledger::kFormatVersion);
   header->set_chain_id(options_.chain_id);
-  header->set_number(sink_.next_number());
-  header->set_previous_hash(sink_.last_header_hash());
-  header->set_timestamp_ms(std::max(clock_.NowMs(), sink_.last_timestamp_ms()));
+  header->set_number(tip.number);
+  header->set_previous_hash(tip.header_hash);
+  header->set_timestamp_ms(std::max(clock_.NowMs(), tip.timestamp_ms));
   for (const Pending& p : batch) block.mutable_data()->add_envelopes(p.envelope);
   header->set_data_hash(ledger::DataHash(block.data()));
   block.mutable_metadata()->set_signer(signer_identity_);
   block.mutable_metadata()->set_signature(crypto::Sign(key_.secret_key, ledger::HeaderHash(*header)));
   return block;
-}
-
-void Orderer::CutAndDeliver(std::deque<Pending> batch) {
-  Result<milkpb::Block> committed = sink_.Deliver(BuildBlock(batch));
-  std::lock_guard lock(mutex_);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Pending& p = batch[i];
-    if (committed.ok()) {
-      OrderedTx tx{committed->header().number(), static_cast<uint32_t>(i),
-                   static_cast<uint8_t>(committed->metadata().validation_codes()[i])};
-      p.promise->set_value(tx);
-    } else {
-      p.promise->set_value(Unavailable("the block could not be stored (" +
-                                       committed.status().message() + "); retry"));
-    }
-    in_flight_.erase(p.tx_id);
-  }
 }
 
 }  // namespace milk::node

@@ -2,9 +2,15 @@
 //
 // Transactions queue up; a block is cut when it reaches max_tx_count, when the next transaction
 // would pass max_bytes, or batch_timeout_ms after its first transaction arrived. The block is
-// signed with the consenter key and handed to a BlockSink. Today the sink is the local committer
-// (validate, append durably, apply); the Raft issue puts consensus between cutter and sink. A
-// submitter is answered only after the sink returns, i.e. once its block is durable.
+// signed with the consenter key and handed to a BlockSink (Raft, then the local commit). A
+// submitter is answered only once its block is committed.
+//
+// Blocks are pipelined: up to blocks_in_flight cut blocks may be on their way through the sink
+// at once, each chained onto the one cut before it (its number and header hash are known at cut
+// time), so the next block is replicated while the one before it is validated and committed.
+// When a block fails, the cutter waits until nothing is in flight and chains onto the committed
+// head again. An isolated block (a config update) is cut only when nothing is in flight and
+// nothing is cut while it is: a config update may change what the next block must satisfy.
 #pragma once
 
 #include <condition_variable>
@@ -26,12 +32,16 @@
 
 namespace milk::node {
 
-// Where cut blocks go. Deliver returns the committed block (or why it could not be committed).
+// Where cut blocks go.
 class BlockSink {
  public:
   virtual ~BlockSink() = default;
-  virtual Result<milkpb::Block> Deliver(milkpb::Block block) = 0;
-  // The number and header hash the next block must chain onto.
+  // Starts ordering a block and returns without waiting for it to commit. Blocks are handed
+  // over in the order they were cut. The future resolves with the block as committed, or with
+  // why it was not (every future resolves: a sink that stops fails what it holds).
+  virtual std::future<Result<milkpb::Block>> Propose(milkpb::Block block) = 0;
+  // The committed head: the number and header hash the next block must chain onto when no block
+  // is in flight.
   virtual uint64_t next_number() const = 0;
   virtual std::string last_header_hash() const = 0;
   // The timestamp of the last block. Block timestamps never go backwards (certificates are
@@ -49,6 +59,9 @@ struct OrdererOptions {
   // Accepted but not yet in a block; more is refused with kResourceExhausted (back-pressure
   // instead of unbounded memory).
   size_t pending_max = 100000;
+  // Cut blocks on their way through the sink at once; 1 = cut the next block only after the
+  // previous one committed.
+  size_t blocks_in_flight = 4;
 };
 
 struct OrderedTx {
@@ -89,10 +102,25 @@ class Orderer {
     size_t max_bytes;
     int64_t batch_timeout_ms;
   };
+  // A cut block on its way through the sink.
+  struct InFlight {
+    std::deque<Pending> batch;
+    std::future<Result<milkpb::Block>> committed;
+    bool isolated = false;
+  };
+  // What the next block chains onto.
+  struct Tip {
+    uint64_t number = 0;  // of the next block
+    std::string header_hash;
+    int64_t timestamp_ms = 0;
+  };
   Limits CurrentLimits() const;
+  // Whether the cutter may cut the block whose first envelope is `front` now. REQUIRES: mutex_.
+  bool MayCut(const Pending& front) const;
   void Loop();
-  void CutAndDeliver(std::deque<Pending> batch);
-  milkpb::Block BuildBlock(const std::deque<Pending>& batch) const;
+  // Answers the submitters of each in-flight block, oldest first, as its future resolves.
+  void CompleteLoop();
+  milkpb::Block BuildBlock(const std::deque<Pending>& batch, const Tip& tip) const;
 
   const OrdererOptions options_;
   const crypto::KeyPair key_;
@@ -107,8 +135,12 @@ class Orderer {
   size_t queue_isolated_ = 0;  // isolated envelopes in queue_: cut without waiting
   std::map<std::string, std::shared_future<Result<OrderedTx>>> in_flight_;  // by txid
   std::chrono::steady_clock::time_point first_arrival_;
+  std::deque<InFlight> in_flight_blocks_;  // oldest first; the front leaves once answered
+  Tip tip_;              // valid while in_flight_blocks_ is not empty and !resync_
+  bool resync_ = false;  // a block failed: chain onto the committed head once nothing is in flight
   bool stopping_ = false;
   std::thread thread_;
+  std::thread completer_;
 };
 
 }  // namespace milk::node

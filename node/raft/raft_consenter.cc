@@ -13,7 +13,7 @@ namespace milk::node {
 class RaftConsenter::ProposeSink final : public BlockSink {
  public:
   explicit ProposeSink(RaftConsenter& owner) : owner_(owner) {}
-  Result<milkpb::Block> Deliver(milkpb::Block block) override {
+  std::future<Result<milkpb::Block>> Propose(milkpb::Block block) override {
     return owner_.ProposeBlock(std::move(block));
   }
   uint64_t next_number() const override { return owner_.chain_.height(); }
@@ -147,6 +147,29 @@ void RaftConsenter::FailWaiters(const std::string& why) {
   std::lock_guard lock(mutex_);
   for (auto& [number, waiter] : waiters_) waiter.promise.set_value(Unavailable(why));
   waiters_.clear();
+}
+
+void RaftConsenter::FailWaiterLocked(uint64_t number, const std::string& why) {
+  auto it = waiters_.find(number);
+  if (it == waiters_.end()) return;
+  it->second.promise.set_value(Unavailable(why));
+  waiters_.erase(it);
+}
+
+void RaftConsenter::ExpireWaiters() {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (now < it->second.deadline) {
+      ++it;
+      continue;
+    }
+    it->second.promise.set_value(Unavailable("block " + std::to_string(it->first) +
+                                             " was not ordered within " +
+                                             std::to_string(options_.propose_timeout_ms) +
+                                             " ms; retry"));
+    it = waiters_.erase(it);
+  }
 }
 
 }  // namespace milk::node

@@ -3,8 +3,11 @@
 // the chain on every consenter.
 //
 // One Raft entry is one block. The leader's block cutter (node/orderer) hands each block to
-// ProposeBlock, which returns once the entry is committed by a quorum and applied locally, so a
-// Submit is acknowledged only when its transaction is durably ordered. Applying is idempotent by
+// ProposeBlock, whose future resolves once the entry is committed by a quorum and applied
+// locally, so a Submit is acknowledged only when its transaction is durably ordered. Several
+// blocks may be in flight, each chained onto the one proposed before it; the Raft thread
+// proposes a block only if it chains onto the last block this leader proposed (or, with none
+// unapplied, onto the chain head), so a block cut onto one that was refused is refused too. Applying is idempotent by
 // block number: an entry whose block does not extend the chain (a stale leader's block, or one
 // already applied before a restart) is skipped, the same way on every node.
 //
@@ -107,6 +110,7 @@ class RaftConsenter {
   struct Waiter {
     std::string header_hash;
     std::promise<Result<milkpb::Block>> promise;
+    std::chrono::steady_clock::time_point deadline;  // failed kUnavailable when passed
   };
   struct Proposal {
     std::string data;  // a serialized block
@@ -114,11 +118,18 @@ class RaftConsenter {
     // context is the block; unset for every other block.
     std::optional<milkpb::RaftConfChange> change;
     uint64_t block_number = 0;
+    std::string previous_hash;
+    std::string header_hash;
+  };
+  // The last block this leader handed to Raft (Raft thread only).
+  struct ProposedTip {
+    uint64_t number = 0;
+    std::string header_hash;
   };
 
   RaftConsenter(RaftConsenterOptions options, Chain& chain, const Clock& clock,
                 RaftTransport& transport, BlockFetcher fetcher);
-  Result<milkpb::Block> ProposeBlock(milkpb::Block block);
+  std::future<Result<milkpb::Block>> ProposeBlock(milkpb::Block block);
   void Loop();
   Status HandleReady();
   Status ApplyCommitted(const std::vector<milkpb::RaftEntry>& entries);
@@ -135,6 +146,10 @@ class RaftConsenter {
   Status FetchBlocksUpTo(uint64_t height);
   Status MaybeCompact();
   void FailWaiters(const std::string& why);
+  // Fails the waiters whose deadline passed (propose_timeout_ms after they were proposed).
+  void ExpireWaiters();
+  // Fails the waiter of block `number` with why. REQUIRES: mutex_ held.
+  void FailWaiterLocked(uint64_t number, const std::string& why);
 
   const RaftConsenterOptions options_;
   Chain& chain_;
@@ -143,6 +158,7 @@ class RaftConsenter {
   BlockFetcher fetcher_;
   std::unique_ptr<RaftLogStore> log_;
   std::unique_ptr<consensus::RawNode> raft_;  // Raft thread only
+  std::optional<ProposedTip> proposed_tip_;    // Raft thread only; reset when the role changes
   std::unique_ptr<ProposeSink> sink_;
   std::unique_ptr<Orderer> orderer_;
 

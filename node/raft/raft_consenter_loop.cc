@@ -68,6 +68,7 @@ void RaftConsenter::Loop() {
     }
     ProposeAll(std::move(proposals));
     if (Steady::now() >= next_tick) {
+      ExpireWaiters();
       raft_->Tick();
       next_tick += std::chrono::milliseconds(options_.tick_ms);
       if (next_tick < Steady::now()) next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
@@ -103,6 +104,7 @@ Status RaftConsenter::HandleReady() {
       leading_ = now_leading;
       leader_ = ready.soft_state->leader;
     }
+    proposed_tip_.reset();  // a new term: chain onto the applied head again
     if (lost) FailWaiters("leadership of chain '" + options_.chain_id + "' moved; retry");
     ops::LogInfo("raft role", {{"chain", options_.chain_id},
                                {"role", consensus::RoleName(ready.soft_state->role)},
@@ -123,18 +125,31 @@ Status RaftConsenter::HandleReady() {
 
 void RaftConsenter::ProposeAll(std::deque<Proposal> proposals) {
   for (Proposal& p : proposals) {
-    Status s = p.change.has_value() ? raft_->ProposeConfChange(*p.change)
-                                    : raft_->Propose(std::move(p.data));
-    if (s.ok()) continue;
+    // A block must extend what is already on its way: the last block this leader proposed, or
+    // the chain head once that one is applied (or when there is none). Anything else would sit
+    // in the log with a gap before it, which only a snapshot may leave.
+    const bool tip_pending = proposed_tip_.has_value() && proposed_tip_->number >= chain_.height();
+    const uint64_t expected = tip_pending ? proposed_tip_->number + 1 : chain_.height();
+    const std::string onto = tip_pending ? proposed_tip_->header_hash : chain_.last_header_hash();
+    Status s = Status::Ok();
+    if (p.block_number != expected || p.previous_hash != onto) {
+      s = Unavailable("the chain head moved while the block was cut (it is block " +
+                      std::to_string(p.block_number) + ", the next is " +
+                      std::to_string(expected) + ")");
+    } else {
+      s = p.change.has_value() ? raft_->ProposeConfChange(*p.change)
+                               : raft_->Propose(std::move(p.data));
+    }
+    if (s.ok()) {
+      proposed_tip_ = ProposedTip{p.block_number, p.header_hash};
+      continue;
+    }
     ops::LogDebug("proposal refused", {{"chain", options_.chain_id}, {"why", s.message()}});
     // Refused at once (no longer leading, a membership change still pending, too much
-    // uncommitted): tell the waiter now rather than at its timeout.
+    // uncommitted, cut onto a refused block): tell the waiter now rather than at its timeout.
     std::lock_guard lock(mutex_);
-    auto it = waiters_.find(p.block_number);
-    if (it == waiters_.end()) continue;
-    it->second.promise.set_value(Unavailable("block " + std::to_string(p.block_number) +
-                                             " was not proposed (" + s.message() + "); retry"));
-    waiters_.erase(it);
+    FailWaiterLocked(p.block_number, "block " + std::to_string(p.block_number) +
+                                         " was not proposed (" + s.message() + "); retry");
   }
 }
 
@@ -326,46 +341,48 @@ std::optional<milkpb::RaftConfChange> RaftConsenter::MembershipChangeOf(
   return change;
 }
 
-Result<milkpb::Block> RaftConsenter::ProposeBlock(milkpb::Block block) {
+std::future<Result<milkpb::Block>> RaftConsenter::ProposeBlock(milkpb::Block block) {
+  auto refused = [](Status why) {
+    std::promise<Result<milkpb::Block>> promise;
+    promise.set_value(std::move(why));
+    return promise.get_future();
+  };
   const auto deadline = Steady::now() + std::chrono::milliseconds(options_.propose_timeout_ms);
   // A new leader first applies what earlier leaders committed, so its blocks extend the chain.
   while (true) {
     {
       std::unique_lock lock(mutex_);
-      if (stopping_) return Unavailable("the node is shutting down; retry");
-      if (!leading_) return Unavailable("leadership of chain '" + options_.chain_id + "' moved; retry");
+      if (stopping_) return refused(Unavailable("the node is shutting down; retry"));
+      if (!leading_) {
+        return refused(Unavailable("leadership of chain '" + options_.chain_id + "' moved; retry"));
+      }
       if (applied_ >= leader_barrier_) break;
     }
-    if (Steady::now() >= deadline) return Unavailable("the new leader is still catching up; retry");
+    if (Steady::now() >= deadline) return refused(Unavailable("the new leader is still catching up; retry"));
     std::this_thread::sleep_for(kProposePoll);
   }
-  // The cutter built the header from the chain head when it cut; re-stamp it if the head moved.
-  if (block.header().number() != chain_.height() ||
-      block.header().previous_hash() != chain_.last_header_hash()) {
-    return Unavailable("the chain head moved while the block was cut; retry");
-  }
-  std::future<Result<milkpb::Block>> future;
   const uint64_t number = block.header().number();
-  Proposal proposal{block.SerializeAsString(), MembershipChangeOf(block), number};
+  std::string header_hash = ledger::HeaderHash(block.header());
+  Proposal proposal{block.SerializeAsString(), MembershipChangeOf(block), number,
+                    block.header().previous_hash(), header_hash};
+  std::future<Result<milkpb::Block>> future;
   {
+    // Checked and registered under one lock: Stop (and a failed Raft thread) fail every waiter
+    // registered before, and none is registered after.
     std::lock_guard lock(mutex_);
+    if (stopping_) return refused(Unavailable("the node is shutting down; retry"));
+    if (!failure_.ok()) return refused(failure_);
+    if (waiters_.count(number) != 0) {
+      return refused(Unavailable("block " + std::to_string(number) + " is already being ordered; retry"));
+    }
     Waiter& waiter = waiters_[number];
-    waiter = Waiter{ledger::HeaderHash(block.header()), {}};
+    waiter.header_hash = std::move(header_hash);
+    waiter.deadline = deadline;
     future = waiter.promise.get_future();
     proposals_.push_back(std::move(proposal));
   }
   cv_.notify_all();
-  if (future.wait_until(deadline) != std::future_status::ready) {
-    std::lock_guard lock(mutex_);
-    auto it = waiters_.find(number);
-    if (it != waiters_.end()) {
-      it->second.promise.set_value(Unavailable("timed out"));
-      waiters_.erase(it);
-    }
-    return Unavailable("block " + std::to_string(number) + " was not ordered within " +
-                       std::to_string(options_.propose_timeout_ms) + " ms; retry");
-  }
-  return future.get();
+  return future;
 }
 
 }  // namespace milk::node

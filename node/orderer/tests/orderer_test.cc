@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "crypto/hash.h"
 #include "node/ledger/formats.h"
@@ -13,7 +17,12 @@ namespace {
 // Records delivered blocks; answers every transaction VALID.
 class MemorySink final : public node::BlockSink {
  public:
-  Result<milkpb::Block> Deliver(milkpb::Block block) override {
+  std::future<Result<milkpb::Block>> Propose(milkpb::Block block) override {
+    std::promise<Result<milkpb::Block>> promise;
+    promise.set_value(Commit(std::move(block)));
+    return promise.get_future();
+  }
+  Result<milkpb::Block> Commit(milkpb::Block block) {
     std::lock_guard lock(mutex);
     if (fail) return Unavailable("disk on fire");
     block.mutable_metadata()->set_validation_codes(std::string(block.data().envelopes_size(), '\0'));
@@ -193,4 +202,180 @@ TEST_CASE("orderer: consecutive isolated submissions each get their own block") 
   REQUIRE(f.sink.blocks.size() == 2);
   CHECK(EnvelopesOf(f.sink.blocks[0]) == std::vector<std::string>{"config1"});
   CHECK(EnvelopesOf(f.sink.blocks[1]) == std::vector<std::string>{"config2"});
+}
+
+// Pipelining: blocks go to the sink without waiting for the ones before them to commit, each
+// chained onto the block cut before it, at most blocks_in_flight at once.
+namespace {
+
+// Holds every proposed block until the test resolves it.
+class HeldSink final : public node::BlockSink {
+ public:
+  std::future<Result<milkpb::Block>> Propose(milkpb::Block block) override {
+    std::lock_guard lock(mutex);
+    proposed.push_back(block);
+    promises.emplace_back();
+    cv.notify_all();
+    return promises.back().get_future();
+  }
+  uint64_t next_number() const override {
+    std::lock_guard lock(mutex);
+    return head_number;
+  }
+  std::string last_header_hash() const override {
+    std::lock_guard lock(mutex);
+    return head_hash;
+  }
+  int64_t last_timestamp_ms() const override { return 5000; }
+  // Waits (bounded) until count blocks were proposed.
+  bool WaitProposed(size_t count) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, kPromptly, [&] { return proposed.size() >= count; });
+  }
+  // Commits proposed block i (it becomes the head) or fails it.
+  void Resolve(size_t i, bool commit) {
+    std::lock_guard lock(mutex);
+    milkpb::Block block = proposed.at(i);
+    resolved.insert(i);
+    if (!commit) {
+      promises.at(i).set_value(Unavailable("lost"));
+      return;
+    }
+    block.mutable_metadata()->set_validation_codes(std::string(block.data().envelopes_size(), '\0'));
+    head_number = block.header().number() + 1;
+    head_hash = ledger::HeaderHash(block.header());
+    promises.at(i).set_value(block);
+  }
+  // Fails what is still held, as a stopping sink does (the orderer's Stop waits for every
+  // proposed block's answer): a failed check must not leave the test hanging.
+  void FailUnresolved() {
+    std::lock_guard lock(mutex);
+    for (size_t i = 0; i < promises.size(); ++i) {
+      if (resolved.insert(i).second) promises[i].set_value(Unavailable("sink stopped"));
+    }
+  }
+  mutable std::mutex mutex;
+  std::condition_variable cv;
+  std::set<size_t> resolved;
+  std::vector<milkpb::Block> proposed;
+  std::deque<std::promise<Result<milkpb::Block>>> promises;
+  uint64_t head_number = 7;
+  std::string head_hash = ledger::ZeroHash();
+};
+
+// An orderer cutting one-transaction blocks into a HeldSink.
+struct Pipeline {
+  explicit Pipeline(size_t blocks_in_flight)
+      : key(crypto::KeyPairFromSeed(crypto::Sha256("orderer"))),
+        orderer(Options(blocks_in_flight), key, "signer", clock, sink) {
+    orderer.Start();
+  }
+  ~Pipeline() {
+    sink.FailUnresolved();
+    orderer.Stop();
+  }
+  static node::OrdererOptions Options(size_t blocks_in_flight) {
+    node::OrdererOptions options{"demo", 1, 1 << 20, kMinuteMs, 100};
+    options.blocks_in_flight = blocks_in_flight;
+    return options;
+  }
+  ManualClock clock{1000};
+  crypto::KeyPair key;
+  HeldSink sink;
+  node::Orderer orderer;
+};
+
+}  // namespace
+
+TEST_CASE("orderer: blocks are pipelined, chained onto the block cut before, up to the limit") {
+  Pipeline p(3);
+  HeldSink& sink = p.sink;
+  node::Orderer& orderer = p.orderer;
+  std::vector<std::shared_future<Result<node::OrderedTx>>> futures;
+  for (int i = 0; i < 5; ++i) futures.push_back(orderer.Submit("tx" + std::to_string(i), "id" + std::to_string(i)));
+  REQUIRE(sink.WaitProposed(3));  // three cut and proposed while none has committed
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard lock(sink.mutex);
+    REQUIRE(sink.proposed.size() == 3);  // the limit holds
+    for (size_t i = 0; i < 3; ++i) CHECK(sink.proposed[i].header().number() == 7 + i);
+    CHECK(sink.proposed[0].header().previous_hash() == ledger::ZeroHash());
+    CHECK(sink.proposed[1].header().previous_hash() == ledger::HeaderHash(sink.proposed[0].header()));
+    CHECK(sink.proposed[2].header().previous_hash() == ledger::HeaderHash(sink.proposed[1].header()));
+  }
+  CHECK(futures[0].wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+  sink.Resolve(0, true);
+  REQUIRE(ReadyPromptly(futures[0]));
+  CHECK(futures[0].get()->block_number == 7);
+  REQUIRE(sink.WaitProposed(4));  // room for one more
+  for (size_t i = 1; i < 4; ++i) sink.Resolve(i, true);
+  REQUIRE(sink.WaitProposed(5));
+  sink.Resolve(4, true);
+  for (size_t i = 0; i < futures.size(); ++i) {
+    REQUIRE(ReadyPromptly(futures[i]));
+    REQUIRE(futures[i].get().ok());
+    CHECK(futures[i].get()->block_number == 7 + i);
+  }
+}
+
+TEST_CASE("orderer: after a failed block the cutter drains and chains onto the committed head") {
+  Pipeline p(2);
+  HeldSink& sink = p.sink;
+  node::Orderer& orderer = p.orderer;
+  auto a = orderer.Submit("a", "a");
+  auto b = orderer.Submit("b", "b");
+  REQUIRE(sink.WaitProposed(2));  // 7 and 8 (onto 7)
+  sink.Resolve(0, false);         // 7 fails: 8 was cut onto it
+  REQUIRE(ReadyPromptly(a));
+  CHECK(a.get().status().code() == Code::kUnavailable);
+  auto c = orderer.Submit("c", "c");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard lock(sink.mutex);
+    CHECK(sink.proposed.size() == 2);  // c waits until nothing is in flight
+  }
+  sink.Resolve(1, false);
+  REQUIRE(ReadyPromptly(b));
+  CHECK(b.get().status().code() == Code::kUnavailable);
+  REQUIRE(sink.WaitProposed(3));
+  {
+    std::lock_guard lock(sink.mutex);
+    CHECK(sink.proposed[2].header().number() == 7);  // the committed head again
+    CHECK(sink.proposed[2].header().previous_hash() == ledger::ZeroHash());
+  }
+  sink.Resolve(2, true);
+  REQUIRE(ReadyPromptly(c));
+  REQUIRE(c.get().ok());
+  CHECK(c.get()->block_number == 7);
+}
+
+TEST_CASE("orderer: an isolated block is cut only when nothing is in flight, and alone") {
+  Pipeline p(4);
+  HeldSink& sink = p.sink;
+  node::Orderer& orderer = p.orderer;
+  auto a = orderer.Submit("a", "a");
+  REQUIRE(sink.WaitProposed(1));
+  auto update = orderer.Submit("config", "cfg", /*isolated=*/true);
+  auto d = orderer.Submit("d", "d");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard lock(sink.mutex);
+    CHECK(sink.proposed.size() == 1);  // the config block waits for block 7
+  }
+  sink.Resolve(0, true);
+  REQUIRE(sink.WaitProposed(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard lock(sink.mutex);
+    REQUIRE(sink.proposed.size() == 2);  // d waits for the config block
+    CHECK(EnvelopesOf(sink.proposed[1]) == std::vector<std::string>{"config"});
+    CHECK(sink.proposed[1].header().number() == 8);
+  }
+  sink.Resolve(1, true);
+  REQUIRE(sink.WaitProposed(3));
+  sink.Resolve(2, true);
+  REQUIRE(ReadyPromptly(d));
+  CHECK(d.get()->block_number == 9);
+  CHECK(update.get()->block_number == 8);
+  CHECK(a.get()->block_number == 7);
 }
