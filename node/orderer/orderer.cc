@@ -101,10 +101,14 @@ void Orderer::Loop() {
       cv_.wait_until(lock, deadline, [&] { return stopping_ || full(); });
       continue;
     }
-    if (!MayCut(queue_.front())) {
-      // The pipeline is full (or must drain): wait for the oldest block to be answered. What
-      // queues meanwhile goes into the next block, which is why a full pipeline cuts big blocks.
-      cv_.wait(lock, [&] { return stopping_ || MayCut(queue_.front()); });
+    // A full block goes as soon as the pipeline has room. A partial one (its batch timed out)
+    // goes only when nothing is in flight: while blocks are in flight more transactions keep
+    // coming and it fills up instead, and bigger blocks cost less per transaction.
+    auto may_cut = [&] {
+      return MayCut(queue_.front()) && (full() || in_flight_blocks_.empty());
+    };
+    if (!may_cut()) {
+      cv_.wait(lock, [&] { return stopping_ || may_cut(); });
       continue;
     }
     // Take up to max_tx_count transactions and max_bytes (at least one, however large); an

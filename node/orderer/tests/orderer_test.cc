@@ -265,9 +265,10 @@ class HeldSink final : public node::BlockSink {
 
 // An orderer cutting one-transaction blocks into a HeldSink.
 struct Pipeline {
-  explicit Pipeline(size_t blocks_in_flight)
+  explicit Pipeline(size_t blocks_in_flight) : Pipeline(Options(blocks_in_flight)) {}
+  explicit Pipeline(node::OrdererOptions options)
       : key(crypto::KeyPairFromSeed(crypto::Sha256("orderer"))),
-        orderer(Options(blocks_in_flight), key, "signer", clock, sink) {
+        orderer(std::move(options), key, "signer", clock, sink) {
     orderer.Start();
   }
   ~Pipeline() {
@@ -378,4 +379,35 @@ TEST_CASE("orderer: an isolated block is cut only when nothing is in flight, and
   CHECK(d.get()->block_number == 9);
   CHECK(update.get()->block_number == 8);
   CHECK(a.get()->block_number == 7);
+}
+
+TEST_CASE("orderer: a partial block waits while blocks are in flight, and fills up meanwhile") {
+  // max_tx_count 3 and a 1 ms batch timeout: a full block is cut at once, a partial one only
+  // once nothing is in flight.
+  node::OrdererOptions options{"demo", 3, 1 << 20, 1, 100};
+  options.blocks_in_flight = 4;
+  Pipeline p(options);
+  HeldSink& sink = p.sink;
+  node::Orderer& orderer = p.orderer;
+  std::vector<std::shared_future<Result<node::OrderedTx>>> futures;
+  for (const char* id : {"a", "b", "c"}) futures.push_back(orderer.Submit(id, id));
+  REQUIRE(sink.WaitProposed(1));  // full: cut
+  futures.push_back(orderer.Submit("d", "d"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // d's timeout passed long ago
+  {
+    std::lock_guard lock(sink.mutex);
+    CHECK(sink.proposed.size() == 1);  // but block 7 is in flight
+  }
+  futures.push_back(orderer.Submit("e", "e"));
+  sink.Resolve(0, true);
+  REQUIRE(sink.WaitProposed(2));
+  {
+    std::lock_guard lock(sink.mutex);
+    CHECK(EnvelopesOf(sink.proposed[1]) == std::vector<std::string>{"d", "e"});
+  }
+  sink.Resolve(1, true);
+  for (const auto& f : futures) {
+    REQUIRE(ReadyPromptly(f));
+    REQUIRE(f.get().ok());
+  }
 }
