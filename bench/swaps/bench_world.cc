@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "crypto/clock.h"
+#include "crypto/identity.h"
 #include "crypto/tls/credentials.h"
 #include "tools/client/transaction.h"
 #include "tools/client/view_client.h"
@@ -162,6 +163,18 @@ void RunStriped(size_t count, int threads, const std::function<void(size_t)> &wo
     });
   }
   for (std::thread &worker : workers) worker.join();
+}
+
+std::vector<Customer> LoadCustomers(const integration::Network &net,
+                                    const std::vector<std::string> &names) {
+  std::vector<Customer> customers;
+  customers.reserve(names.size());
+  for (const std::string &name : names) {
+    client::Signer wallet = net.Wallet(name);
+    std::string address = crypto::WalletAddress(wallet.key.public_key);
+    customers.push_back(Customer{std::move(wallet), std::move(address)});
+  }
+  return customers;
 }
 
 EventClock::EventClock(client::GatewayClient peer, const std::string &chain,

@@ -77,8 +77,18 @@ class Transactor {
 };
 
 // Runs work(i) for i in [0, count) on `threads` threads; worker w takes i = w, w + threads, ... so
-// a worker's items are its own (a customer's locks never race each other).
+// a worker's items are its own (a customer's locks never race each other). work must not reach
+// Catch2's INFO/REQUIRE/CHECK, which are not thread-safe (Network's loaders use them: load what
+// the workers need beforehand, e.g. LoadCustomers); racing them corrupted the heap at 128 threads.
 void RunStriped(size_t count, int threads, const std::function<void(size_t)> &work);
+
+// A customer's wallet as the workers use it, loaded on the calling thread.
+struct Customer {
+  client::Signer wallet;
+  std::string address;
+};
+std::vector<Customer> LoadCustomers(const integration::Network &net,
+                                    const std::vector<std::string> &names);
 
 // Records, per key, when a chaincode event naming it first arrived from a chain: key is the JSON
 // payload's field "id" (a swap) or else "tx" (a purchase). Follows the stream on its own thread

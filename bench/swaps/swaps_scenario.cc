@@ -43,18 +43,18 @@ struct Clocks {
   std::map<std::string, std::unique_ptr<EventClock>> brand;  // by chain id
 };
 
-Item RunItem(size_t i, const std::vector<std::string> &customers, const BenchOptions &options,
-             CrossChain &world, const std::map<std::string, std::unique_ptr<Transactor>> &brands,
+Item RunItem(size_t i, const std::vector<Customer> &customers, const BenchOptions &options,
+             const std::map<std::string, std::unique_ptr<Transactor>> &brands,
              const Transactor &center, int64_t deadline_ms) {
   Item item;
   const size_t kind = i % kKinds;
   item.sell = kind < 2;
   item.chain = kind % 2 == 0 ? integration::kSwapChainA : integration::kSwapChainB;
-  const std::string &customer = customers[CustomerOf(i, options)];
-  const client::Signer wallet = world.net().Wallet(customer);
+  const Customer &customer = customers[CustomerOf(i, options)];
+  const client::Signer &wallet = customer.wallet;
   if (item.sell) {
     const std::string ref = "bench-swap-" + std::to_string(i);
-    item.key = chaincode::SwapId(item.chain, world.net().Address(customer), ref);
+    item.key = chaincode::SwapId(item.chain, customer.address, ref);
     item.submit = brands.at(item.chain)
                       ->Call(wallet, "swap", "sell",
                              {ref, std::to_string(kSellBase + i % kSellSpread), "0",
@@ -190,6 +190,7 @@ Report RunSwaps(const BenchOptions &options) {
   const size_t total = static_cast<size_t>(options.count);
   std::vector<Item> items(total);
   const int64_t deadline_ms = SystemClock::Instance().NowMs() + kDeadlineAheadMs;
+  const std::vector<Customer> loaded = LoadCustomers(world.net(), customers);
   const std::map<std::string, double> cpu_before = CpuSecondsByProcess(world.net().dir());
   const int64_t start_us = NowMicros();
   RunStriped(total, options.concurrency, [&](size_t i) {
@@ -199,7 +200,7 @@ Report RunSwaps(const BenchOptions &options) {
       const int64_t wait_us = due_us - NowMicros();
       if (wait_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
     }
-    items[i] = RunItem(i, customers, options, world, brands, center, deadline_ms);
+    items[i] = RunItem(i, loaded, options, brands, center, deadline_ms);
   });
   WaitFinal(items, clocks);
   const std::map<std::string, double> cpu_after = CpuSecondsByProcess(world.net().dir());

@@ -47,13 +47,14 @@ std::vector<Sell> LockSells(CrossChain &world, const std::vector<std::string> &c
   const int64_t deadline_ms = SystemClock::Instance().NowMs() + kDeadlineAheadMs;
   std::vector<Sell> sells(count);
   std::vector<CallResult> locks(count);
+  const std::vector<Customer> loaded = LoadCustomers(world.net(), customers);
   RunStriped(count, options.concurrency, [&](size_t i) {
-    const std::string &customer = customers[CustomerOf(i, options)];
+    const Customer &customer = loaded[CustomerOf(i, options)];
     const std::string ref = "bench-sell-" + std::to_string(i);
     locks[i] = brand.CallUntilValid(
-        world.net().Wallet(customer), "swap", "sell",
+        customer.wallet, "swap", "sell",
         {ref, std::to_string(kSellBase + i % kSellSpread), "0", std::to_string(deadline_ms)});
-    sells[i].id = chaincode::SwapId(integration::kSwapChainA, world.net().Address(customer), ref);
+    sells[i].id = chaincode::SwapId(integration::kSwapChainA, customer.address, ref);
   });
   for (const CallResult &lock : locks) {
     INFO("lock: " << lock.outcome << " " << lock.detail);
