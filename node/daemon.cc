@@ -134,67 +134,93 @@ int Fail(const Status& status) {
   return 1;
 }
 
+class RunningNodeImpl final : public RunningNode {
+ public:
+  ~RunningNodeImpl() override { Stop(); }
+  Node& node() override { return *node_; }
+  int grpc_port() const override { return rpc_->port(); }
+  int operations_port() const override { return operations_port_; }
+  void Stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    node_->Stop();
+    rpc_->Shutdown();
+    ops_server_->Stop();
+  }
+
+ private:
+  friend class RunningNode;
+  ops::Registry metrics_;  // before the node and servers, which keep references to it
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<RpcServer> rpc_;
+  std::unique_ptr<ops::OpsServer> ops_server_;
+  int operations_port_ = 0;
+  bool stopped_ = false;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<RunningNode>> RunningNode::Start(
+    const DaemonOptions& daemon, const std::function<void(NodeOptions&)>& adjust) {
+  MILK_ASSIGN_OR_RETURN(ops::NodeConfig config,
+                        ops::LoadNodeConfig(daemon.config_path, daemon.overrides));
+  ops::InitLogging(config.log.level, config.log.format, config.node.name);
+  if (config.testing.fault_injection) {
+    ops::LogWarn("TEST FAULT INJECTION IS ON (testing.fault_injection: true): any admin client can "
+                 "cut this node off from its consenters; never use this setting in production");
+  }
+  MILK_ASSIGN_OR_RETURN(std::optional<crypto::tls::TlsMaterial> tls, LoadTls(config.tls));
+  MILK_RETURN_IF_ERROR(LogTransport(tls, config.listen.grpc));
+  MILK_ASSIGN_OR_RETURN(NodeOptions options, BuildNodeOptions(config, tls));
+  if (adjust) adjust(options);
+
+  // One registry for every node of the process: the built-in chaincodes are stateless.
+  static const chaincode::Registry* const registry = [] {
+    auto* r = new chaincode::Registry;
+    chaincode::RegisterBuiltinChaincodes(*r);
+    return r;
+  }();
+  auto running = std::unique_ptr<RunningNodeImpl>(new RunningNodeImpl);
+  MILK_ASSIGN_OR_RETURN(running->node_, Node::Open(std::move(options), *registry,
+                                                   SystemClock::Instance(), running->metrics_));
+  RpcServerOptions rpc_options;
+  rpc_options.listen = config.listen.grpc;
+  rpc_options.message_bytes_max = static_cast<int>(config.limits.grpc_message_bytes_max);
+  rpc_options.tls = tls;
+  MILK_ASSIGN_OR_RETURN(running->rpc_,
+                        RpcServer::Start(rpc_options, *running->node_, running->metrics_));
+  Node* node = running->node_.get();
+  running->ops_server_ = std::make_unique<ops::OpsServer>(running->metrics_, [node] {
+    ops::HealthReport report;
+    report.ok = node->Healthy();
+    report.json_body = report.ok ? "{\"status\":\"OK\"}" : "{\"status\":\"STOPPING\"}";
+    return report;
+  });
+  MILK_ASSIGN_OR_RETURN(uint16_t ops_port, running->ops_server_->Start(config.listen.operations));
+  running->operations_port_ = ops_port;
+  ops::LogInfo("milkd serving", {{"grpc_port", std::to_string(running->grpc_port())},
+                                 {"operations_port", std::to_string(ops_port)},
+                                 {"chains", std::to_string(node->ChainIds().size())}});
+  return std::unique_ptr<RunningNode>(std::move(running));
+}
 
 int RunDaemon(const DaemonOptions& daemon) {
   // Debian's Abseil keeps absl::Mutex's lock-order graph (deadlock detection meant for debug
   // builds): gRPC's mutexes spent ~3% of a loaded node's CPU in GraphCycles. Our own locks are
   // std::mutex, which it never watched.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  auto config = ops::LoadNodeConfig(daemon.config_path, daemon.overrides);
-  if (!config.ok()) return Fail(config.status());
-  ops::InitLogging(config->log.level, config->log.format, config->node.name);
-  if (config->testing.fault_injection) {
-    ops::LogWarn("TEST FAULT INJECTION IS ON (testing.fault_injection: true): any admin client can "
-                 "cut this node off from its consenters; never use this setting in production");
-  }
-  auto tls = LoadTls(config->tls);
-  if (!tls.ok()) return Fail(tls.status());
-  if (Status logged = LogTransport(*tls, config->listen.grpc); !logged.ok()) return Fail(logged);
-  auto options = BuildNodeOptions(*config, *tls);
-  if (!options.ok()) return Fail(options.status());
-
-  static chaincode::Registry registry;
-  static bool registered = false;
-  if (!registered) {
-    chaincode::RegisterBuiltinChaincodes(registry);
-    registered = true;
-  }
-  ops::Registry metrics;
-  auto node = Node::Open(std::move(options).value(), registry, SystemClock::Instance(), metrics);
-  if (!node.ok()) return Fail(node.status());
-
-  RpcServerOptions rpc_options;
-  rpc_options.listen = config->listen.grpc;
-  rpc_options.message_bytes_max = static_cast<int>(config->limits.grpc_message_bytes_max);
-  rpc_options.tls = *tls;
-  auto rpc = RpcServer::Start(rpc_options, **node, metrics);
-  if (!rpc.ok()) return Fail(rpc.status());
-
-  Node* node_ptr = node->get();
-  ops::OpsServer ops_server(metrics, [node_ptr] {
-    ops::HealthReport report;
-    report.ok = node_ptr->Healthy();
-    report.json_body = report.ok ? "{\"status\":\"OK\"}" : "{\"status\":\"STOPPING\"}";
-    return report;
-  });
-  auto ops_port = ops_server.Start(config->listen.operations);
-  if (!ops_port.ok()) return Fail(ops_port.status());
-
+  auto running = RunningNode::Start(daemon);
+  if (!running.ok()) return Fail(running.status());
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  ops::LogInfo("milkd serving", {{"grpc_port", std::to_string((*rpc)->port())},
-                                 {"operations_port", std::to_string(*ops_port)},
-                                 {"chains", std::to_string((*node)->ChainIds().size())}});
   if (!daemon.ready_file.empty()) {
-    Status s = WriteReadyFile(daemon.ready_file, (*rpc)->port(), *ops_port);
+    Status s = WriteReadyFile(daemon.ready_file, (*running)->grpc_port(),
+                              (*running)->operations_port());
     if (!s.ok()) return Fail(s);
   }
   while (g_stop_signal == 0) usleep(100 * 1000);  // signal-safe: the handler only sets a flag
   ops::LogInfo("milkd stopping", {{"signal", std::to_string(g_stop_signal)}});
-  (*node)->Stop();
-  (*rpc)->Shutdown();
-  ops_server.Stop();
+  (*running)->Stop();
   return 0;
 }
 

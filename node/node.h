@@ -56,6 +56,9 @@ struct NodeOptions {
   std::string tls_fingerprint_sha256;
   // Test-only (node.yaml testing.fault_injection): allows SetClusterFaults. Never in production.
   bool fault_injection = false;
+  // Benchmark-only, and not a node.yaml key: allows OrderUnchecked, which orders bytes without
+  // checking them. Set only by the in-process ordering benchmark (bench/ordering).
+  bool unchecked_ordering = false;
 };
 
 // Who sent a Raft message, as the Cluster stream's TLS handshake established it.
@@ -116,6 +119,17 @@ class Node {
   // the leader once; `forwarded` marks a request that was already forwarded (never again).
   Result<milkpb::SubmitResponse> Submit(const std::string& chain_id, const milkpb::Envelope& envelope,
                                         bool forwarded = false);
+  // Benchmark-only (bench/ordering): hands `bytes` to the chain's orderer as they are, with none
+  // of Submit's checks, so the ordering path (batching, Raft, the durable block store on every
+  // consenter) can be measured with payloads of any size, e.g. etcd's 256-byte puts. The
+  // committer marks such envelopes invalid (they prove no txid, so none is indexed). The future
+  // answers once the block is committed here. kFailedPrecondition unless
+  // NodeOptions.unchecked_ordering; kNotFound for an unknown chain; kUnavailable when this node
+  // does not lead the chain. tx_id only tells waiters apart: it must be unique among those in
+  // flight.
+  Result<std::shared_future<Result<OrderedTx>>> OrderUnchecked(const std::string& chain_id,
+                                                               std::string bytes,
+                                                               const std::string& tx_id);
   // A Raft message from another consenter, handed to the chain's consenter unless refused
   // (RaftRouting says why). On a TLS stream (sender.tls) the message is accepted only when the
   // sender's client certificate is the one the chain config binds to consenter message.from()

@@ -116,6 +116,25 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
   return response;
 }
 
+Result<std::shared_future<Result<OrderedTx>>> Node::OrderUnchecked(const std::string& chain_id,
+                                                                   std::string bytes,
+                                                                   const std::string& tx_id) {
+  if (!options_.unchecked_ordering) {
+    return FailedPrecondition("unchecked ordering is for the in-process ordering benchmark only");
+  }
+  std::shared_ptr<RaftConsenter> consenter;
+  {
+    std::shared_lock lock(mutex_);
+    auto it = chains_.find(chain_id);
+    if (it == chains_.end()) return NotFound("chain '" + chain_id + "' is not joined on this node");
+    consenter = it->second->consenter;
+  }
+  if (consenter == nullptr || !consenter->is_leader()) {
+    return Unavailable("this node does not lead chain '" + chain_id + "'");
+  }
+  return consenter->Submit(std::move(bytes), tx_id, /*isolated=*/false);
+}
+
 Result<milkpb::SubmitResponse> Node::AfterLocalCommit(const Chain& chain,
                                                       Result<milkpb::SubmitResponse> forwarded) {
   // The leader answers once the block is committed there; the client's next call (often an

@@ -21,6 +21,7 @@ struct CompareInputs {
   nlohmann::json three_consenters; // milk bench transfers, three consenters
   nlohmann::json postgresql;       // bench/pg/run
   nlohmann::json etcd;             // bench/etcd/run
+  nlohmann::json ordering;         // milk_ordering_bench (bench/ordering), three consenters
   // Signature verifications the node does per committed transfer (docs/PERFORMANCE.md).
   int verifications_per_tx = 3;
 };

@@ -99,7 +99,7 @@ void RunSignatures(CliContext& ctx, const SignatureOptions& options) {
 }
 
 struct TableFiles {
-  std::string signatures, one_node, one_node_half, three_consenters, postgresql, etcd;
+  std::string signatures, one_node, one_node_half, three_consenters, postgresql, etcd, ordering;
   int verifications_per_tx = 3;
 };
 
@@ -127,6 +127,7 @@ void RunTable(CliContext& ctx, const TableFiles& files) {
   inputs.three_consenters = LastJsonLine(ctx, files.three_consenters);
   inputs.postgresql = LastJsonLine(ctx, files.postgresql);
   inputs.etcd = LastJsonLine(ctx, files.etcd);
+  inputs.ordering = LastJsonLine(ctx, files.ordering);
   inputs.verifications_per_tx = files.verifications_per_tx;
   ctx.Check(bench::PrintCompareTable(inputs, ctx.out));
 }
@@ -190,6 +191,7 @@ void RegisterBenchCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx
   table->add_option("--three", files->three_consenters, "milk bench transfers on three consenters");
   table->add_option("--postgresql", files->postgresql, "bench/pg/run output");
   table->add_option("--etcd", files->etcd, "bench/etcd/run output");
+  table->add_option("--ordering", files->ordering, "milk_ordering_bench --json output");
   table->add_option("--verifications-per-tx", files->verifications_per_tx,
                     "Signature checks a node makes per committed transfer")
       ->capture_default_str()

@@ -1,0 +1,69 @@
+// bench/compare's table (tools/bench/compare_table.h): which run each ratio is taken from, and
+// what a run that is absent or malformed prints.
+#include "tools/bench/compare_table.h"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+namespace milk::bench {
+namespace {
+
+std::string Table(const CompareInputs& inputs) {
+  std::ostringstream out;
+  Status printed = PrintCompareTable(inputs, out);
+  INFO(printed.ToString());
+  REQUIRE(printed.ok());
+  return out.str();
+}
+
+// The line of `table` that starts with `what` (after any indentation); empty when none.
+std::string Line(const std::string& table, const std::string& what) {
+  std::istringstream in(table);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find_first_not_of(' ') == line.find(what)) return line;
+  }
+  return "";
+}
+
+CompareInputs WithEtcd() {
+  CompareInputs inputs;
+  inputs.etcd = {{"puts_per_s", 10000.0}, {"best_clients", 64}};
+  inputs.three_consenters = {{"tx_per_s", 2000.0}};
+  return inputs;
+}
+
+TEST_CASE("the ordering ratio against etcd comes from the ordering run, not from transfers",
+          "[compare_table]") {
+  CompareInputs inputs = WithEtcd();
+  inputs.ordering = {{"tx_per_s", 35000.0},
+                     {"figures", {{"best_in_flight", 1024}, {"best_per_s_in-process", 120000.0}}}};
+  const std::string table = Table(inputs);
+  CHECK(Line(table, "our 3-consenter ordering / etcd puts (a client RPC each)")
+            .find("3.50x   target >= 3x: met") != std::string::npos);
+  CHECK(Line(table, "ordering alone (in-process) / etcd puts").find("12.00x") !=
+        std::string::npos);
+  CHECK(Line(table, "our 3-consenter signed transfers / etcd puts").find("0.20x") !=
+        std::string::npos);
+
+  inputs.ordering["tx_per_s"] = 20000.0;
+  CHECK(Line(Table(inputs), "our 3-consenter ordering / etcd puts")
+            .find("MISSED (67% of target)") != std::string::npos);
+}
+
+TEST_CASE("without an ordering run the etcd ratio says not run", "[compare_table]") {
+  const std::string table = Table(WithEtcd());
+  CHECK(Line(table, "our 3-consenter ordering / etcd puts").find("not run") != std::string::npos);
+  CHECK(Line(table, "ordering alone").empty());
+}
+
+TEST_CASE("an ordering run without its rate is refused by name", "[compare_table]") {
+  CompareInputs inputs = WithEtcd();
+  inputs.ordering = {{"figures", {{"best_in_flight", 1024}}}};
+  std::ostringstream out;
+  Status printed = PrintCompareTable(inputs, out);
+  CHECK(printed.code() == Code::kInvalidArgument);
+  CHECK(printed.message().find("ordering: no 'tx_per_s'") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace milk::bench
