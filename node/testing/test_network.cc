@@ -87,6 +87,10 @@ void TestNetwork::UseConsenters(int n) {
   }
 }
 
+std::string TestNetwork::JoinSignature(const milkpb::Block& genesis) const {
+  return crypto::Sign(admin.key.secret_key, ledger::HeaderHash(genesis.header()));
+}
+
 milkpb::Block TestNetwork::Genesis() const {
   milkpb::ConfigTransaction tx;
   *tx.mutable_config() = config;

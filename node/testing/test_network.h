@@ -36,6 +36,8 @@ class TestNetwork {
   Wallet MakeWallet(uint8_t seed) const;
 
   milkpb::Block Genesis() const;  // signed by admin, token chaincode with init "MLKT"
+  // The admin's signature over the genesis header hash: what Node::JoinChain asks for.
+  std::string JoinSignature(const milkpb::Block& genesis) const;
   // Replaces the consenters with n members "orderer1".."ordererN", raft ids 1..n.
   void UseConsenters(int n);
   node::Signer PeerSigner() const { return {peer.key, peer.identity}; }

@@ -8,7 +8,6 @@
 
 #include "chaincode/builtin.h"
 #include "crypto/tests/test_util.h"
-#include "node/ledger/formats.h"
 #include "node/node.h"
 #include "node/testing/test_network.h"
 
@@ -36,9 +35,7 @@ class OneConsenterNode {
     REQUIRE(node.ok());
     node_ = std::move(node).value();
     const milkpb::Block genesis = net_.Genesis();
-    auto joined = node_->JoinChain(
-        genesis, net_.admin.identity,
-        crypto::Sign(net_.admin.key.secret_key, ledger::HeaderHash(genesis.header())));
+    auto joined = node_->JoinChain(genesis, net_.admin.identity, net_.JoinSignature(genesis));
     INFO(joined.status().ToString());
     REQUIRE(joined.ok());
     const auto deadline = std::chrono::steady_clock::now() + kLeaderWaitMax;

@@ -14,7 +14,6 @@
 #include "crypto/tls/credentials.h"
 #include "crypto/tls/tests/tls_test_util.h"
 #include "milk/services.grpc.pb.h"
-#include "node/ledger/formats.h"
 #include "node/node.h"
 #include "node/ops/logging.h"
 #include "node/testing/test_network.h"
@@ -79,9 +78,7 @@ class ConsenterNode {
     REQUIRE(node.ok());
     node_ = std::move(node).value();
     const milkpb::Block genesis = net_.Genesis();
-    auto joined = node_->JoinChain(
-        genesis, net_.admin.identity,
-        crypto::Sign(net_.admin.key.secret_key, ledger::HeaderHash(genesis.header())));
+    auto joined = node_->JoinChain(genesis, net_.admin.identity, net_.JoinSignature(genesis));
     INFO(joined.status().ToString());
     REQUIRE(joined.ok());
   }
