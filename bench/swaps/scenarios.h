@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tools/bench/bench_report.h"
 
@@ -44,6 +45,8 @@ Report RunSwaps(const BenchOptions &options);
 // Customers rounded up so that worker w owns customers w, w + concurrency, ...: a customer's locks
 // (which read and write its own lots) never race each other.
 int CustomersFor(const BenchOptions &options);
+// Their names, "c0" .. "c<CustomersFor - 1>".
+std::vector<std::string> CustomerNames(const BenchOptions &options);
 // The customer index item i uses (items striped over `concurrency` workers).
 int CustomerOf(size_t item, const BenchOptions &options);
 

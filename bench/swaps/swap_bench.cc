@@ -110,6 +110,12 @@ int CustomersFor(const BenchOptions &options) {
   return per_worker * options.concurrency;
 }
 
+std::vector<std::string> CustomerNames(const BenchOptions &options) {
+  std::vector<std::string> names;
+  for (int i = 0; i < CustomersFor(options); ++i) names.push_back("c" + std::to_string(i));
+  return names;
+}
+
 int CustomerOf(size_t item, const BenchOptions &options) {
   const size_t workers = static_cast<size_t>(options.concurrency);
   const size_t per_worker = static_cast<size_t>(CustomersFor(options)) / workers;

@@ -157,8 +157,7 @@ Report Summarise(const std::vector<Item> &items, const Clocks &clocks, int64_t s
 }  // namespace
 
 Report RunSwaps(const BenchOptions &options) {
-  std::vector<std::string> customers;
-  for (int i = 0; i < CustomersFor(options); ++i) customers.push_back("c" + std::to_string(i));
+  const std::vector<std::string> customers = CustomerNames(options);
   CrossChain world(customers);
   world.Bootstrap();
   StockBothMarkets(world, kStock);

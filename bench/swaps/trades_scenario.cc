@@ -96,8 +96,7 @@ void FinishEverything(CrossChain &world, const EventClock &deliveries, size_t pu
 }  // namespace
 
 Report RunTrades(const BenchOptions &options) {
-  std::vector<std::string> customers;
-  for (int i = 0; i < CustomersFor(options); ++i) customers.push_back("c" + std::to_string(i));
+  const std::vector<std::string> customers = CustomerNames(options);
   CrossChain world(customers);
   world.Bootstrap();
   StockBothMarkets(world, kStock);
