@@ -125,6 +125,7 @@ const char* RaftRoutingName(RaftRouting routing) {
     case RaftRouting::kNoCertificate: return "no_certificate";
     case RaftRouting::kUnboundSender: return "unbound_sender";
     case RaftRouting::kWrongCertificate: return "wrong_certificate";
+    case RaftRouting::kStopping: return "stopping";
   }
   MILK_CHECK(false);
   return "";
@@ -134,6 +135,8 @@ RaftRouting Node::RouteRaftMessage(const std::string& chain_id, milkpb::RaftMess
                                    const RaftSender& sender) {
   using Check = ledger::ChainConfigView::ConsenterTlsCheck;
   std::shared_lock lock(mutex_);
+  // Stop empties chains_ while the gRPC server still takes messages: not a stranger's chain.
+  if (stopped_) return RaftRouting::kStopping;
   auto it = chains_.find(chain_id);
   if (it == chains_.end() || it->second->consenter == nullptr) return RaftRouting::kUnknownChain;
   // The config in force now: a config update that rebinds a consenter applies to the next message.

@@ -78,9 +78,10 @@ enum class RaftRouting {
   kNoCertificate,     // TLS: the sender presented no client certificate
   kUnboundSender,     // TLS: the chain config binds no TLS certificate to message.from()
   kWrongCertificate,  // TLS: the certificate is not the one bound to message.from()
+  kStopping,          // the node is stopping: not a refusal (no count, no warning)
 };
 // "routed", "unknown_chain", "unknown_sender", "no_certificate", "unbound_sender",
-// "wrong_certificate": the reason label of milk_raft_messages_refused_total.
+// "wrong_certificate" (the reason label of milk_raft_messages_refused_total), "stopping".
 const char* RaftRoutingName(RaftRouting routing);
 
 class Node {

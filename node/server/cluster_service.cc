@@ -77,6 +77,10 @@ class ClusterService final : public milkpb::Cluster::Service {
         received_.Inc();
         continue;
       }
+      if (routing == RaftRouting::kStopping) {
+        // The sender's transport reconnects and finds the node back, or gone.
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "this node is stopping");
+      }
       refused_[static_cast<size_t>(routing)]->Inc();
       LogRefusal(routing, request.chain_id(), from, peer, context->peer());
     }
@@ -114,7 +118,8 @@ class ClusterService final : public milkpb::Cluster::Service {
   const Clock& clock_;
   ops::Counter& received_;
   ops::Counter& dropped_by_fault_;
-  std::array<ops::Counter*, kRefusals.size() + 1> refused_{};  // by RaftRouting; [kRouted] unused
+  // By RaftRouting: [kRouted] unused; kStopping (last) is never counted.
+  std::array<ops::Counter*, kRefusals.size() + 1> refused_{};
 
   std::mutex log_mutex_;
   bool logged_once_ = false;  // GUARDED_BY(log_mutex_)

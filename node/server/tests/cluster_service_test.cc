@@ -237,5 +237,28 @@ TEST_CASE("a plaintext Cluster service believes a claimed consenter id, as befor
   CHECK(node.Received() == received + kMessages);
 }
 
+TEST_CASE("a stopping node ends Cluster streams without counting or warning of refusals",
+          "[cluster_service][tls]") {
+  ConsenterNode node;
+  ManualClock log_clock(TestNetwork::kNowMs);
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(kLogLinesMax);
+  ops::InitLogging(ops::LogLevel::kInfo, ops::LogFormat::kText, "node1", sink, &log_clock);
+  ClusterServiceOptions options{
+      .tls = true, .refusal_log_interval_ms = kLogIntervalMs, .clock = &log_clock};
+  ClusterServer server(node, options,
+                       crypto::tls::ServerCredentials(Material("TICA", "orderer1"), false));
+  REQUIRE(Send(server, As("TICA", "orderer2"), 2).ok());
+  const uint64_t received = node.Received();
+
+  node.node().Stop();  // the chains close; the gRPC server still takes streams
+  grpc::Status stopping = Send(server, As("TICA", "orderer2"), 2);
+  CHECK(stopping.error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(stopping.error_message() == "this node is stopping");
+  CHECK(node.Received() == received);
+  CHECK(node.Refused("unknown_chain") == 0);
+  CHECK(Refusals(*sink).empty());
+  ops::InitLogging(ops::LogLevel::kInfo, ops::LogFormat::kText, "");
+}
+
 }  // namespace
 }  // namespace milk::node
