@@ -140,12 +140,13 @@ class RunningNodeImpl final : public RunningNode {
   Node& node() override { return *node_; }
   int grpc_port() const override { return rpc_->port(); }
   int operations_port() const override { return operations_port_; }
+  // Also what a start that failed half-way runs: whatever was started stops.
   void Stop() override {
     if (stopped_) return;
     stopped_ = true;
-    node_->Stop();
-    rpc_->Shutdown();
-    ops_server_->Stop();
+    if (node_ != nullptr) node_->Stop();
+    if (rpc_ != nullptr) rpc_->Shutdown();
+    if (ops_server_ != nullptr) ops_server_->Stop();
   }
 
  private:

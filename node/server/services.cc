@@ -356,6 +356,9 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
   // this many idle ones costs only their stacks.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               kIdleRpcThreadsMax);
+  // gRPC sets SO_REUSEPORT by default: a second milkd started on a port in use would bind it
+  // too and the kernel would split connections between the two. A port in use is an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.message_bytes_max * 4);
   builder.SetMaxSendMessageSize(options.message_bytes_max * 2);
   builder.RegisterService(server->gateway_.get());

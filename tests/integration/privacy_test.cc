@@ -439,5 +439,41 @@ TEST_CASE("milkd refuses to serve plaintext gRPC on an address other than loopba
   CHECK_THAT(ReadFileOrEmpty(plain_dir + "/milkd.log"), Catch::Contains("TLS is off"));
 }
 
+TEST_CASE("milkd that cannot open its data or bind its port says why and exits 1",
+          "[integration][privacy]") {
+  NetworkOptions options;
+  options.orgs = {{"TICA", {}}};
+  options.nodes = {{"solo", "TICA"}};
+  NetworkChain chain;
+  chain.id = "solo.chain";
+  chain.orgs = {"TICA"};
+  chain.consenters = {"solo"};
+  options.chains = {chain};
+  Network net(options);  // solo runs, holding its chain's databases and its gRPC port
+  const std::string dir = net.dir() + "/second";
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> argv = {MILKD_BINARY_PATH, "--config", net.node_dir("solo") + "/node.yaml",
+                                   "--set", "listen.operations=127.0.0.1:0",
+                                   "--ready-file", dir + "/ready.json"};
+  // The running node's data directory (on a free port): its chain's database is locked.
+  std::vector<std::string> same_data = argv;
+  same_data.insert(same_data.end(), {"--set", "listen.grpc=127.0.0.1:0"});
+  CommandResult locked = RunCommand(same_data, dir, kReadyTimeoutMs);
+  INFO(locked.err);
+  CHECK(locked.exit_code == 1);
+  CHECK_THAT(locked.err, Catch::Contains("milkd: "));
+  // A data directory of its own, on the running node's gRPC port.
+  std::vector<std::string> same_port = argv;
+  same_port.insert(same_port.end(), {"--set", "node.data_dir=" + dir + "/data", "--set",
+                                     "listen.grpc=" + net.endpoint("solo")});
+  CommandResult taken = RunCommand(same_port, dir, kReadyTimeoutMs);
+  INFO(taken.err);
+  CHECK(taken.exit_code == 1);
+  CHECK_THAT(taken.err, Catch::Contains("milkd: ") &&
+                            Catch::Contains("cannot listen for gRPC on " + net.endpoint("solo")));
+  CHECK_FALSE(std::filesystem::exists(dir + "/ready.json"));
+  CHECK(net.running("solo"));  // the first node never noticed
+}
+
 }  // namespace
 }  // namespace milk::integration
