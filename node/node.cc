@@ -1,6 +1,12 @@
 #include "node/node.h"
 #include "node/chain_runtime.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <regex>
 
@@ -77,7 +83,25 @@ Node::Node(NodeOptions options, const chaincode::Registry& registry, const Clock
       transport_(ClusterTransportOptions{}, options_.peer_credentials),
       peer_channels_(std::make_shared<PeerChannels>(options_.peer_credentials)) {}
 
-Node::~Node() { Stop(); }
+Node::~Node() {
+  Stop();
+  if (data_lock_fd_ >= 0) close(data_lock_fd_);  // releases the flock
+}
+
+Status Node::LockDataDir() {
+  const std::string path = options_.data_dir + "/LOCK";
+  data_lock_fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (data_lock_fd_ < 0) return IoError("cannot open " + path + ": " + std::strerror(errno));
+  if (flock(data_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return FailedPrecondition("data directory " + options_.data_dir +
+                                " is in use by another milkd (it holds " + path +
+                                "); stop that process or point node.data_dir elsewhere");
+    }
+    return IoError("cannot lock " + path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<Node>> Node::Open(NodeOptions options, const chaincode::Registry& registry,
                                          const Clock& clock, ops::Registry& metrics) {
@@ -87,6 +111,9 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options, const chaincode::R
   std::error_code ec;
   fs::create_directories(chains_dir, ec);
   if (ec) return IoError("cannot create " + chains_dir + ": " + ec.message());
+  // Before any chain opens: recovery truncates torn block-file tails, which must never happen
+  // to the files of a node that is running (docs/storage.md).
+  MILK_RETURN_IF_ERROR(node->LockDataDir());
   std::vector<std::string> dirs;
   for (const auto& entry : fs::directory_iterator(chains_dir, ec)) {
     // ".left" holds chains this node left (node_chains.cc): never reopened.

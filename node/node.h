@@ -164,6 +164,8 @@ class Node {
   Node(NodeOptions options, const chaincode::Registry& registry, const Clock& clock,
        ops::Registry& metrics);
   Status AddChain(std::shared_ptr<Chain> chain);
+  // An exclusive flock on data_dir/LOCK, held for the node's life (docs/storage.md).
+  Status LockDataDir();
   // Roles (node_roles.cc): a node orders a chain while the chain's current config names its
   // consenter identity, and otherwise follows it with a block puller. A config update that adds
   // or removes this node's consenter switches the role on the roles thread.
@@ -198,6 +200,7 @@ class Node {
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<ChainRuntime>> chains_;
   bool stopped_ = false;
+  int data_lock_fd_ = -1;  // data_dir/LOCK, flocked
 
   std::mutex roles_mutex_;
   std::condition_variable roles_cv_;

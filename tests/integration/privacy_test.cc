@@ -455,13 +455,14 @@ TEST_CASE("milkd that cannot open its data or bind its port says why and exits 1
   std::vector<std::string> argv = {MILKD_BINARY_PATH, "--config", net.node_dir("solo") + "/node.yaml",
                                    "--set", "listen.operations=127.0.0.1:0",
                                    "--ready-file", dir + "/ready.json"};
-  // The running node's data directory (on a free port): its chain's database is locked.
+  // The running node's data directory (on a free port): refused before any chain opens.
   std::vector<std::string> same_data = argv;
   same_data.insert(same_data.end(), {"--set", "listen.grpc=127.0.0.1:0"});
   CommandResult locked = RunCommand(same_data, dir, kReadyTimeoutMs);
   INFO(locked.err);
   CHECK(locked.exit_code == 1);
-  CHECK_THAT(locked.err, Catch::Contains("milkd: "));
+  CHECK_THAT(locked.err, Catch::Contains("milkd: FAILED_PRECONDITION: data directory " +
+                                         net.data_dir("solo") + " is in use by another milkd"));
   // A data directory of its own, on the running node's gRPC port.
   std::vector<std::string> same_port = argv;
   same_port.insert(same_port.end(), {"--set", "node.data_dir=" + dir + "/data", "--set",
