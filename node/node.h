@@ -78,7 +78,7 @@ enum class RaftRouting {
   kNoCertificate,     // TLS: the sender presented no client certificate
   kUnboundSender,     // TLS: the chain config binds no TLS certificate to message.from()
   kWrongCertificate,  // TLS: the certificate is not the one bound to message.from()
-  kStopping,          // the node is stopping: not a refusal (no count, no warning)
+  kStopping,          // the node is stopping: not a refusal (no count, no warning). Keep last.
 };
 // "routed", "unknown_chain", "unknown_sender", "no_certificate", "unbound_sender",
 // "wrong_certificate" (the reason label of milk_raft_messages_refused_total), "stopping".
@@ -126,7 +126,7 @@ class Node {
   // committer marks such envelopes invalid (they prove no txid, so none is indexed). The future
   // answers once the block is committed here. kFailedPrecondition unless
   // NodeOptions.unchecked_ordering; kNotFound for an unknown chain; kUnavailable when this node
-  // does not lead the chain. tx_id only tells waiters apart: it must be unique among those in
+  // does not lead the chain or is stopping. tx_id only tells waiters apart: it must be unique among those in
   // flight.
   Result<std::shared_future<Result<OrderedTx>>> OrderUnchecked(const std::string& chain_id,
                                                                std::string bytes,

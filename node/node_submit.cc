@@ -125,6 +125,7 @@ Result<std::shared_future<Result<OrderedTx>>> Node::OrderUnchecked(const std::st
   std::shared_ptr<RaftConsenter> consenter;
   {
     std::shared_lock lock(mutex_);
+    if (stopped_) return Unavailable("the node is stopping");
     auto it = chains_.find(chain_id);
     if (it == chains_.end()) return NotFound("chain '" + chain_id + "' is not joined on this node");
     consenter = it->second->consenter;

@@ -17,8 +17,10 @@
 // (ordering_submit.proto) in front of the leader; and "in-process", the ordering path alone.
 // bench/compare sets the grpc figure against etcd.
 //
-// After the runs every node must reach the leader's height with the same last header hash, and
-// the leader's blocks must hold every acknowledged envelope: an acknowledgement is a promise.
+// After the runs every node must reach the leader's height with the same last header hash, the
+// blocks added must hold at least as many envelopes as were acknowledged, and a sample of the
+// acknowledged envelopes must be, byte for byte, where their acknowledgements said on every node:
+// an acknowledgement is a promise.
 #include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 
@@ -60,6 +62,8 @@ constexpr auto kLeaderWaitMax = std::chrono::seconds(30);
 constexpr auto kCatchUpWaitMax = std::chrono::seconds(30);
 // Threads that hand envelopes to the orderer; each keeps in-flight/threads envelopes waiting.
 constexpr int kSubmitters = 2;
+// An envelope not ordered within this has failed (the node's own submit timeout is 30 s).
+constexpr auto kAnswerWaitMax = std::chrono::seconds(30);
 
 struct Options {
   std::string net;
@@ -73,25 +77,62 @@ struct Options {
   bool json = false;
 };
 
-// A serialized Envelope of exactly `size` bytes (size >= 80): a payload of filler and a 64-byte
-// signature. Distinct for each (submitter, sequence); it proves no txid.
-std::string EnvelopeBytes(int size, int submitter, uint64_t sequence) {
+// The smallest --payload-bytes: the signature, the fields' tags and lengths, and room for the
+// "run:submitter:sequence:" prefix that makes each envelope distinct.
+constexpr int kPayloadBytesMin = 128;
+
+// A serialized Envelope of exactly `size` bytes (size >= kPayloadBytesMin): a payload of filler
+// after "run:submitter:sequence:", and a 64-byte signature. Distinct for each (run, submitter,
+// sequence); it proves no txid.
+std::string EnvelopeBytes(int size, uint64_t run, int submitter, uint64_t sequence) {
   milkpb::Envelope envelope;
   envelope.set_signature(std::string(64, 's'));
-  std::string payload = std::to_string(submitter) + ":" + std::to_string(sequence) + ":";
-  payload.resize(static_cast<size_t>(size) - 64 - 4 - 3, 'p');  // field tags and lengths
-  envelope.set_payload(std::move(payload));
-  std::string bytes = envelope.SerializeAsString();
-  // Lengths below 128 take one varint byte: pad or trim the payload to the exact size.
-  const int64_t off = static_cast<int64_t>(bytes.size()) - size;
-  if (off != 0) {
-    std::string p = envelope.payload();
-    p.resize(static_cast<size_t>(static_cast<int64_t>(p.size()) - off), 'p');
-    envelope.set_payload(std::move(p));
+  const std::string prefix = std::to_string(run) + ":" + std::to_string(submitter) + ":" +
+                             std::to_string(sequence) + ":";
+  int64_t payload = size - 64 - 4;  // a first guess at the tags and lengths
+  std::string bytes;
+  // A length's varint may grow or shrink by a byte as the payload is adjusted: converge.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    std::string filler = prefix;
+    filler.resize(static_cast<size_t>(std::max<int64_t>(payload, 0)), 'p');
+    envelope.set_payload(std::move(filler));
     bytes = envelope.SerializeAsString();
+    const int64_t off = static_cast<int64_t>(bytes.size()) - size;
+    if (off == 0) break;
+    payload -= off;
   }
+  MILK_CHECK(static_cast<int>(bytes.size()) == size);
+  MILK_CHECK(envelope.payload().compare(0, prefix.size(), prefix) == 0);
   return bytes;
 }
+
+// Every kSampleEvery-th acknowledged envelope: where its acknowledgement says it is, and what
+// was sent. CheckStored reads each back from every node.
+constexpr uint64_t kSampleEvery = 2000;
+struct Sample {
+  uint64_t block = 0;
+  uint32_t index = 0;
+  std::string bytes;
+};
+class Samples {
+ public:
+  // Called once per acknowledged envelope; `bytes` is called only when this one is sampled.
+  void Acknowledged(uint64_t block, uint32_t index, const std::function<std::string()>& bytes) {
+    if (count_.fetch_add(1) % kSampleEvery != 0) return;
+    Sample sample{block, index, bytes()};
+    std::lock_guard lock(mutex_);
+    samples_.push_back(std::move(sample));
+  }
+  std::vector<Sample> Take() {
+    std::lock_guard lock(mutex_);
+    return std::move(samples_);
+  }
+
+ private:
+  std::atomic<uint64_t> count_{0};
+  std::mutex mutex_;
+  std::vector<Sample> samples_;  // guarded by mutex_
+};
 
 struct Level {
   std::string submit;
@@ -149,6 +190,14 @@ class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
       Waiting w = std::move(waiting_.front());
       waiting_.pop_front();
       lock.unlock();
+      // Bounded, so the server's Shutdown (which waits for every call to finish) cannot hang
+      // on an envelope the orderer never answers.
+      if (w.future.wait_for(kAnswerWaitMax) != std::future_status::ready) {
+        w.reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                       "not ordered within the benchmark's bound"));
+        lock.lock();
+        continue;
+      }
       const Result<node::OrderedTx>& ordered = w.future.get();
       if (ordered.ok()) {
         w.response->set_block_number(ordered->block_number);
@@ -173,8 +222,9 @@ class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
 // slot sends the next envelope when its call ends (as bench/etcd's puts do).
 class GrpcLoad {
  public:
-  GrpcLoad(const std::string& target, const Options& options, int in_flight, uint64_t run)
-      : options_(options), run_(run) {
+  GrpcLoad(const std::string& target, const Options& options, int in_flight, uint64_t run,
+           Samples& samples)
+      : options_(options), run_(run), samples_(samples) {
     for (int i = 0; i < kChannels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a TCP connection per channel
@@ -219,7 +269,8 @@ class GrpcLoad {
     slot.context = std::make_unique<grpc::ClientContext>();
     slot.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     const int submitter = static_cast<int>(slot.index);
-    slot.request.set_envelope(EnvelopeBytes(options_.payload_bytes, submitter, slot.sequence));
+    slot.request.set_envelope(
+        EnvelopeBytes(options_.payload_bytes, run_, submitter, slot.sequence));
     slot.request.set_tx_id("grpc-" + std::to_string(run_) + "-" + std::to_string(slot.index) +
                            "-" + std::to_string(slot.sequence));
     ++slot.sequence;
@@ -231,6 +282,10 @@ class GrpcLoad {
   void OnDone(Slot& slot, const grpc::Status& status) {
     const auto now = SteadyClock::now();
     {
+      if (status.ok()) {
+        samples_.Acknowledged(slot.response.block_number(), slot.response.tx_index(),
+                              [&slot] { return slot.request.envelope(); });
+      }
       std::lock_guard lock(mutex_);
       if (status.ok()) ++acknowledged_;
       if (slot.sent >= window_start_ && now <= window_end_) {
@@ -255,6 +310,7 @@ class GrpcLoad {
 
   const Options& options_;
   const uint64_t run_;
+  Samples& samples_;
   std::vector<std::unique_ptr<milkbench::OrderingSubmit::Stub>> stubs_;
   std::vector<Slot> slots_;  // sized before the first call: slots never move
   SteadyClock::time_point window_start_, window_end_;
@@ -309,41 +365,60 @@ class Cluster {
     return Unavailable("no leader for chain '" + std::string(kChain) + "' within 30 s");
   }
 
-  // Every node at the leader's height with its last header hash; the leader's blocks hold at
-  // least `acknowledged` envelopes. Returns the blocks and envelopes on the leader.
-  Result<std::pair<uint64_t, uint64_t>> CheckStored(node::Node& leader, uint64_t acknowledged) {
+  // Every node at the leader's height with its last header hash; the blocks since
+  // `start_height` hold at least `acknowledged` envelopes; and each sampled acknowledgement's
+  // envelope is, byte for byte, where it said, on every node. Returns the blocks and envelopes
+  // this run added.
+  Result<std::pair<uint64_t, uint64_t>> CheckStored(node::Node& leader, uint64_t start_height,
+                                                    uint64_t acknowledged,
+                                                    const std::vector<Sample>& samples) {
     MILK_ASSIGN_OR_RETURN(std::shared_ptr<node::Chain> chain, leader.GetChain(kChain));
     const uint64_t height = chain->height();
     MILK_ASSIGN_OR_RETURN(milkpb::Block last, chain->GetBlock(height - 1));
     const std::string head = ledger::HeaderHash(last.header());
     for (size_t i = 0; i < nodes_.size(); ++i) {
+      const std::string name = "node" + std::to_string(i);
       MILK_ASSIGN_OR_RETURN(std::shared_ptr<node::Chain> other, nodes_[i]->node().GetChain(kChain));
       const auto deadline = SteadyClock::now() + kCatchUpWaitMax;
       while (other->height() < height && SteadyClock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       if (other->height() < height) {
-        return DataLoss("node" + std::to_string(i) + " is at height " +
-                        std::to_string(other->height()) + ", the leader at " +
-                        std::to_string(height));
+        return DataLoss(name + " is at height " + std::to_string(other->height()) +
+                        ", the leader at " + std::to_string(height));
       }
       MILK_ASSIGN_OR_RETURN(milkpb::Block block, other->GetBlock(height - 1));
       if (ledger::HeaderHash(block.header()) != head) {
-        return DataLoss("node" + std::to_string(i) + " holds another block " +
-                        std::to_string(height - 1) + " than the leader");
+        return DataLoss(name + " holds another block " + std::to_string(height - 1) +
+                        " than the leader");
+      }
+      std::map<uint64_t, milkpb::Block> read;  // each sampled block once
+      for (const Sample& sample : samples) {
+        auto [it, fresh] = read.try_emplace(sample.block);
+        if (fresh) {
+          MILK_ASSIGN_OR_RETURN(it->second, other->GetBlock(sample.block));
+        }
+        const auto& envelopes = it->second.data().envelopes();
+        if (sample.index >= static_cast<uint32_t>(envelopes.size()) ||
+            envelopes[static_cast<int>(sample.index)] != sample.bytes) {
+          return DataLoss(name + ": block " + std::to_string(sample.block) + " does not hold " +
+                          "the envelope acknowledged at index " + std::to_string(sample.index));
+        }
       }
     }
     uint64_t envelopes = 0;
-    for (uint64_t n = 1; n < height; ++n) {
+    for (uint64_t n = start_height; n < height; ++n) {
       MILK_ASSIGN_OR_RETURN(milkpb::Block block, chain->GetBlock(n));
       envelopes += static_cast<uint64_t>(block.data().envelopes_size());
     }
     if (envelopes < acknowledged) {
-      return DataLoss(std::to_string(acknowledged) + " envelopes acknowledged but the leader's " +
-                      "blocks hold " + std::to_string(envelopes));
+      return DataLoss(std::to_string(acknowledged) + " envelopes acknowledged but the blocks " +
+                      "since the start hold " + std::to_string(envelopes));
     }
-    return std::make_pair(height, envelopes);
+    return std::make_pair(height - start_height, envelopes);
   }
+
+  uint64_t height(node::Node& leader) { return leader.FindChain(kChain)->height(); }
 
   void Stop() {
     for (auto& running : nodes_) running->Stop();
@@ -355,8 +430,8 @@ class Cluster {
 
 // --submit in-process: kSubmitters threads, each keeping in_flight/kSubmitters envelopes waiting.
 void RunInProcess(node::Node& leader, const Options& options, int in_flight, uint64_t run,
-                  LatencyRecorder& latency, std::map<std::string, uint64_t>& outcomes,
-                  uint64_t& acknowledged) {
+                  Samples& samples, LatencyRecorder& latency,
+                  std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged) {
   std::mutex outcomes_mutex;
   const auto measure_from = SteadyClock::now() + Seconds(options.warmup_seconds);
   const auto end = measure_from + Seconds(options.seconds);
@@ -365,6 +440,7 @@ void RunInProcess(node::Node& leader, const Options& options, int in_flight, uin
     struct Waiting {
       std::shared_future<Result<node::OrderedTx>> future;
       SteadyClock::time_point sent;
+      uint64_t sequence;
     };
     std::deque<Waiting> waiting;
     std::map<std::string, uint64_t> mine;
@@ -373,7 +449,12 @@ void RunInProcess(node::Node& leader, const Options& options, int in_flight, uin
     auto settle = [&](Waiting& w) {
       const Result<node::OrderedTx>& result = w.future.get();
       const auto done = SteadyClock::now();
-      if (result.ok()) ++all_ok;
+      if (result.ok()) {
+        ++all_ok;
+        samples.Acknowledged(result->block_number, result->tx_index, [&] {
+          return EnvelopeBytes(options.payload_bytes, run, index, w.sequence);
+        });
+      }
       if (w.sent < measure_from || done > end) return;
       if (result.ok()) {
         ++mine["ordered"];
@@ -388,8 +469,8 @@ void RunInProcess(node::Node& leader, const Options& options, int in_flight, uin
                                   "-" + std::to_string(sequence);
         const auto sent = SteadyClock::now();
         auto future = leader.OrderUnchecked(
-            kChain, EnvelopeBytes(options.payload_bytes, index, sequence), tx_id);
-        ++sequence;
+            kChain, EnvelopeBytes(options.payload_bytes, run, index, sequence), tx_id);
+        const uint64_t this_sequence = sequence++;
         if (!future.ok()) {
           if (sent >= measure_from) {
             ++mine["error:" + std::string(milk::CodeName(future.status().code()))];
@@ -397,7 +478,7 @@ void RunInProcess(node::Node& leader, const Options& options, int in_flight, uin
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
           break;
         }
-        waiting.push_back({std::move(future).value(), sent});
+        waiting.push_back({std::move(future).value(), sent, this_sequence});
       }
       if (waiting.empty()) continue;
       settle(waiting.front());
@@ -415,16 +496,17 @@ void RunInProcess(node::Node& leader, const Options& options, int in_flight, uin
 
 // One window at a fixed number of envelopes in flight, submitted one way.
 Level RunLevel(node::Node& leader, const std::string& target, const Options& options,
-               const std::string& submit, int in_flight, uint64_t& acknowledged) {
+               const std::string& submit, int in_flight, Samples& samples,
+               uint64_t& acknowledged) {
   static uint64_t run_counter = 0;
   const uint64_t run = run_counter++;
   LatencyRecorder latency;
   std::map<std::string, uint64_t> outcomes;
   if (submit == "grpc") {
-    GrpcLoad load(target, options, in_flight, run);
+    GrpcLoad load(target, options, in_flight, run, samples);
     load.Run(latency, outcomes, acknowledged);
   } else {
-    RunInProcess(leader, options, in_flight, run, latency, outcomes, acknowledged);
+    RunInProcess(leader, options, in_flight, run, samples, latency, outcomes, acknowledged);
   }
   Level level;
   level.submit = submit;
@@ -435,7 +517,9 @@ Level RunLevel(node::Node& leader, const std::string& target, const Options& opt
   report.committed = outcomes.count("ordered") ? outcomes.at("ordered") : 0;
   report.outcomes = outcomes;
   report.latency = Summarize(latency.Samples());
-  report.latency_what = "handed to the orderer to committed on the leader";
+  report.latency_what = submit == "grpc"
+                            ? "client call to its answer (committed on the leader)"
+                            : "handed to the orderer to committed on the leader";
   report.figures["envelopes_per_s"] = report.Rate();
   report.params["submit"] = submit;
   report.params["in_flight"] = std::to_string(in_flight);
@@ -472,6 +556,8 @@ int Main(const Options& options) {
   }
   const std::string target = "127.0.0.1:" + std::to_string(port);
 
+  const uint64_t start_height = cluster.height(**leader);
+  Samples samples;
   uint64_t acknowledged = 0;
   std::vector<Level> levels;
   // In-process submission saturates the orderer at any of these levels and stores ~4x as many
@@ -481,12 +567,14 @@ int Main(const Options& options) {
   for (const std::string& submit : options.submit) {
     for (int in_flight : options.in_flight) {
       if (submit == "in-process" && in_flight != in_flight_max) continue;
-      levels.push_back(RunLevel(**leader, target, options, submit, in_flight, acknowledged));
+      levels.push_back(
+          RunLevel(**leader, target, options, submit, in_flight, samples, acknowledged));
       if (!options.json) PrintText(levels.back().report, std::cerr);
     }
   }
   server->Shutdown();
-  auto stored = cluster.CheckStored(**leader, acknowledged);
+  const std::vector<Sample> sampled = samples.Take();
+  auto stored = cluster.CheckStored(**leader, start_height, acknowledged, sampled);
   cluster.Stop();
   if (!stored.ok()) {
     std::cerr << "milk_ordering_bench: " << stored.status().ToString() << "\n";
@@ -510,6 +598,7 @@ int Main(const Options& options) {
   }
   report.figures["best_in_flight"] = best->in_flight;
   report.figures["acknowledged_all_runs"] = static_cast<double>(acknowledged);
+  report.figures["acknowledgements_read_back"] = static_cast<double>(sampled.size());
   report.figures["envelopes_stored"] = static_cast<double>(stored->second);
   report.figures["blocks"] = static_cast<double>(stored->first);
   report.params["consenters"] = std::to_string(kConsenters);
@@ -542,7 +631,7 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"grpc", "in-process"}));
   app.add_option("--payload-bytes", options.payload_bytes, "Serialized envelope size")
-      ->check(CLI::Range(80, 1 << 20));
+      ->check(CLI::Range(milk::bench::kPayloadBytesMin, 1 << 20));
   app.add_flag("--json", options.json, "Print the best level's report as JSON on the last line");
   CLI11_PARSE(app, argc, argv);
   return milk::bench::Main(options);

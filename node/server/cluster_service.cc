@@ -81,7 +81,9 @@ class ClusterService final : public milkpb::Cluster::Service {
         // The sender's transport reconnects and finds the node back, or gone.
         return grpc::Status(grpc::StatusCode::UNAVAILABLE, "this node is stopping");
       }
-      refused_[static_cast<size_t>(routing)]->Inc();
+      ops::Counter* refused = refused_[static_cast<size_t>(routing)];
+      MILK_CHECK(refused != nullptr);  // every other RaftRouting is in kRefusals
+      refused->Inc();
       LogRefusal(routing, request.chain_id(), from, peer, context->peer());
     }
     return grpc::Status::OK;
@@ -118,8 +120,8 @@ class ClusterService final : public milkpb::Cluster::Service {
   const Clock& clock_;
   ops::Counter& received_;
   ops::Counter& dropped_by_fault_;
-  // By RaftRouting: [kRouted] unused; kStopping (last) is never counted.
-  std::array<ops::Counter*, kRefusals.size() + 1> refused_{};
+  // By RaftRouting value: [kRouted] and [kStopping] stay null (neither is a refusal).
+  std::array<ops::Counter*, static_cast<size_t>(RaftRouting::kStopping) + 1> refused_{};
 
   std::mutex log_mutex_;
   bool logged_once_ = false;  // GUARDED_BY(log_mutex_)
