@@ -168,15 +168,27 @@ std::vector<std::string> Refusals(spdlog::sinks::ringbuffer_sink_mt& sink) {
   return lines;
 }
 
+// The node's log captured in memory for the life of the object, at a clock the test moves;
+// and the TLS options of a Cluster service that logs refusals at that clock.
+struct CapturedLog {
+  CapturedLog() {
+    ops::InitLogging(ops::LogLevel::kInfo, ops::LogFormat::kText, "node1", sink, &clock);
+  }
+  ~CapturedLog() { ops::InitLogging(ops::LogLevel::kInfo, ops::LogFormat::kText, ""); }
+  ClusterServiceOptions TlsOptions() {
+    return ClusterServiceOptions{
+        .tls = true, .refusal_log_interval_ms = kLogIntervalMs, .clock = &clock};
+  }
+  ManualClock clock{TestNetwork::kNowMs};
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(kLogLinesMax);
+};
+
 TEST_CASE("a TLS Cluster service routes only messages over the sender's bound certificate",
           "[cluster_service][tls]") {
   ConsenterNode node;
-  ManualClock log_clock(TestNetwork::kNowMs);
-  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(kLogLinesMax);
-  ops::InitLogging(ops::LogLevel::kInfo, ops::LogFormat::kText, "node1", sink, &log_clock);
-  ClusterServiceOptions options{
-      .tls = true, .refusal_log_interval_ms = kLogIntervalMs, .clock = &log_clock};
-  ClusterServer server(node, options,
+  CapturedLog log;
+  ClusterServer server(node, log.TlsOptions(),
                        crypto::tls::ServerCredentials(Material("TICA", "orderer1"), false));
 
   const uint64_t received = node.Received();
@@ -204,22 +216,21 @@ TEST_CASE("a TLS Cluster service routes only messages over the sender's bound ce
   CHECK(node.Received() == received + kMessages);
 
   // One warning for all those refusals (rate-limited), naming chain, claim and certificate.
-  std::vector<std::string> lines = Refusals(*sink);
+  std::vector<std::string> lines = Refusals(*log.sink);
   REQUIRE(lines.size() == 1);
   CHECK_THAT(lines[0], Catch::Contains("WARN  raft message refused reason=unbound_sender "
                                        "chain=demo claimed_raft_id=3 certificate=\"CN=orderer2, "
                                        "O=TICA, OU=consenter\" peer=ipv4:127.0.0.1:"));
   CHECK_THAT(lines[0], Catch::EndsWith("suppressed_since_last=0"));
   // Once the interval has passed, the next refusal is logged with the count left out.
-  log_clock.Advance(kLogIntervalMs);
+  log.clock.Advance(kLogIntervalMs);
   REQUIRE(Send(server, As("TICA", "peer0"), 1).ok());
-  lines = Refusals(*sink);
+  lines = Refusals(*log.sink);
   REQUIRE(lines.size() == 2);
   CHECK_THAT(lines[1], Catch::Contains("reason=wrong_certificate chain=demo claimed_raft_id=1 "
                                        "certificate=\"CN=peer0, O=TICA, OU=peer\""));
   CHECK_THAT(lines[1],
              Catch::EndsWith("suppressed_since_last=" + std::to_string(6 * kMessages - 1)));
-  ops::InitLogging(ops::LogLevel::kInfo, ops::LogFormat::kText, "");
 }
 
 TEST_CASE("a plaintext Cluster service believes a claimed consenter id, as before TLS",
@@ -240,12 +251,8 @@ TEST_CASE("a plaintext Cluster service believes a claimed consenter id, as befor
 TEST_CASE("a stopping node ends Cluster streams without counting or warning of refusals",
           "[cluster_service][tls]") {
   ConsenterNode node;
-  ManualClock log_clock(TestNetwork::kNowMs);
-  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(kLogLinesMax);
-  ops::InitLogging(ops::LogLevel::kInfo, ops::LogFormat::kText, "node1", sink, &log_clock);
-  ClusterServiceOptions options{
-      .tls = true, .refusal_log_interval_ms = kLogIntervalMs, .clock = &log_clock};
-  ClusterServer server(node, options,
+  CapturedLog log;
+  ClusterServer server(node, log.TlsOptions(),
                        crypto::tls::ServerCredentials(Material("TICA", "orderer1"), false));
   REQUIRE(Send(server, As("TICA", "orderer2"), 2).ok());
   const uint64_t received = node.Received();
@@ -256,8 +263,7 @@ TEST_CASE("a stopping node ends Cluster streams without counting or warning of r
   CHECK(stopping.error_message() == "this node is stopping");
   CHECK(node.Received() == received);
   CHECK(node.Refused("unknown_chain") == 0);
-  CHECK(Refusals(*sink).empty());
-  ops::InitLogging(ops::LogLevel::kInfo, ops::LogFormat::kText, "");
+  CHECK(Refusals(*log.sink).empty());
 }
 
 }  // namespace
