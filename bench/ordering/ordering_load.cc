@@ -1,0 +1,330 @@
+#include "bench/ordering/ordering_load.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <thread>
+
+#include "node/server/services.h"
+#include "ordering_submit.grpc.pb.h"
+
+namespace milk::bench::ordering {
+namespace {
+
+// Threads that hand envelopes to the orderer; each keeps in-flight/threads envelopes waiting.
+constexpr int kSubmitters = 2;
+// An envelope not ordered within this has failed (the node's own submit timeout is 30 s).
+constexpr auto kAnswerWaitMax = std::chrono::seconds(30);
+
+// The benchmark's client RPC: hands each envelope to the leader and answers when its block is
+// committed. Orders are answered in the order they were handed over (the orderer commits them
+// in that order), by one thread that waits for each in turn.
+class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
+ public:
+  explicit SubmitService(node::Node& leader) : leader_(leader), answerer_([this] { Answer(); }) {}
+  ~SubmitService() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    answerer_.join();
+  }
+
+  grpc::ServerUnaryReactor* Order(grpc::CallbackServerContext* context,
+                                  const milkbench::OrderRequest* request,
+                                  milkbench::OrderResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    std::unique_lock lock(mutex_);
+    auto future = leader_.OrderUnchecked(kChain, request->envelope(), request->tx_id());
+    if (!future.ok()) {
+      lock.unlock();
+      reactor->Finish(node::ToGrpc(future.status()));
+      return reactor;
+    }
+    waiting_.push_back({std::move(future).value(), reactor, response});
+    cv_.notify_one();
+    return reactor;
+  }
+
+ private:
+  struct Waiting {
+    std::shared_future<Result<node::OrderedTx>> future;
+    grpc::ServerUnaryReactor* reactor;
+    milkbench::OrderResponse* response;
+  };
+
+  void Answer() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+      if (waiting_.empty()) return;
+      Waiting w = std::move(waiting_.front());
+      waiting_.pop_front();
+      lock.unlock();
+      // Bounded, so the server's Shutdown (which waits for every call to finish) cannot hang
+      // on an envelope the orderer never answers.
+      if (w.future.wait_for(kAnswerWaitMax) != std::future_status::ready) {
+        w.reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                       "not ordered within the benchmark's bound"));
+        lock.lock();
+        continue;
+      }
+      const Result<node::OrderedTx>& ordered = w.future.get();
+      if (ordered.ok()) {
+        w.response->set_block_number(ordered->block_number);
+        w.response->set_tx_index(ordered->tx_index);
+        w.reactor->Finish(grpc::Status::OK);
+      } else {
+        w.reactor->Finish(node::ToGrpc(ordered.status()));
+      }
+      lock.lock();
+    }
+  }
+
+  node::Node& leader_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Waiting> waiting_;  // guarded by mutex_
+  bool stopping_ = false;        // guarded by mutex_
+  std::thread answerer_;
+};
+
+// The client side of --submit grpc: `in_flight` slots, each with one Order call in flight; a
+// slot sends the next envelope when its call ends (as bench/etcd's puts do).
+class GrpcLoad {
+ public:
+  GrpcLoad(const std::string& target, const Options& options, int in_flight, uint64_t run,
+           Samples& samples)
+      : options_(options), run_(run), samples_(samples) {
+    for (int i = 0; i < kChannels; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a TCP connection per channel
+      stubs_.push_back(milkbench::OrderingSubmit::NewStub(
+          grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args)));
+    }
+    slots_.resize(static_cast<size_t>(in_flight));
+  }
+
+  // Runs warm-up and window; returns the outcomes of calls that ended in the window and adds
+  // every acknowledged envelope (window or not) to `acknowledged`.
+  void Run(LatencyRecorder& latency, std::map<std::string, uint64_t>& outcomes,
+           uint64_t& acknowledged) {
+    window_start_ = SteadyClock::now() + Seconds(options_.warmup_seconds);
+    window_end_ = window_start_ + Seconds(options_.seconds);
+    latency_ = &latency;
+    in_flight_ = static_cast<int>(slots_.size());
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      slots_[i].index = i;
+      slots_[i].stub = stubs_[i % stubs_.size()].get();
+      Send(slots_[i]);
+    }
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return in_flight_ == 0; });
+    for (const auto& [name, count] : outcomes_) outcomes[name] += count;
+    acknowledged += acknowledged_;
+  }
+
+ private:
+  static constexpr int kChannels = 2;
+  struct Slot {
+    size_t index = 0;
+    uint64_t sequence = 0;
+    milkbench::OrderingSubmit::Stub* stub = nullptr;
+    std::unique_ptr<grpc::ClientContext> context;
+    milkbench::OrderRequest request;
+    milkbench::OrderResponse response;
+    SteadyClock::time_point sent;
+  };
+
+  void Send(Slot& slot) {
+    slot.context = std::make_unique<grpc::ClientContext>();
+    slot.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    const int submitter = static_cast<int>(slot.index);
+    slot.request.set_envelope(
+        EnvelopeBytes(options_.payload_bytes, run_, submitter, slot.sequence));
+    slot.request.set_tx_id("grpc-" + std::to_string(run_) + "-" + std::to_string(slot.index) +
+                           "-" + std::to_string(slot.sequence));
+    ++slot.sequence;
+    slot.sent = SteadyClock::now();
+    slot.stub->async()->Order(slot.context.get(), &slot.request, &slot.response,
+                              [this, &slot](grpc::Status status) { OnDone(slot, status); });
+  }
+
+  void OnDone(Slot& slot, const grpc::Status& status) {
+    const auto now = SteadyClock::now();
+    {
+      if (status.ok()) {
+        samples_.Acknowledged(slot.response.block_number(), slot.response.tx_index(),
+                              [&slot] { return slot.request.envelope(); });
+      }
+      std::lock_guard lock(mutex_);
+      if (status.ok()) ++acknowledged_;
+      if (slot.sent >= window_start_ && now <= window_end_) {
+        if (status.ok()) {
+          ++outcomes_["ordered"];
+          latency_->Add(
+              std::chrono::duration_cast<std::chrono::microseconds>(now - slot.sent).count());
+        } else {
+          // Our codes are gRPC's (crypto/status.h).
+          ++outcomes_["error:" +
+                      std::string(milk::CodeName(static_cast<Code>(status.error_code())))];
+        }
+      }
+    }
+    if (now < window_end_) {
+      Send(slot);
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    if (--in_flight_ == 0) done_.notify_all();
+  }
+
+  const Options& options_;
+  const uint64_t run_;
+  Samples& samples_;
+  std::vector<std::unique_ptr<milkbench::OrderingSubmit::Stub>> stubs_;
+  std::vector<Slot> slots_;  // sized before the first call: slots never move
+  SteadyClock::time_point window_start_, window_end_;
+  LatencyRecorder* latency_ = nullptr;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  int in_flight_ = 0;                         // guarded by mutex_
+  uint64_t acknowledged_ = 0;                 // guarded by mutex_
+  std::map<std::string, uint64_t> outcomes_;  // guarded by mutex_
+};
+
+class SubmitServerImpl final : public SubmitServer {
+ public:
+  explicit SubmitServerImpl(node::Node& leader) : service_(leader) {}
+  ~SubmitServerImpl() override { Shutdown(); }
+  const std::string& target() const override { return target_; }
+  void Shutdown() override {
+    if (server_ != nullptr) server_->Shutdown();
+    server_.reset();
+  }
+
+ private:
+  friend class milk::bench::ordering::SubmitServer;
+  SubmitService service_;  // outlives server_
+  std::unique_ptr<grpc::Server> server_;
+  std::string target_;
+};
+
+}  // namespace
+
+std::string EnvelopeBytes(int size, uint64_t run, int submitter, uint64_t sequence) {
+  milkpb::Envelope envelope;
+  envelope.set_signature(std::string(64, 's'));
+  const std::string prefix = std::to_string(run) + ":" + std::to_string(submitter) + ":" +
+                             std::to_string(sequence) + ":";
+  int64_t payload = size - 64 - 4;  // a first guess at the tags and lengths
+  std::string bytes;
+  // A length's varint may grow or shrink by a byte as the payload is adjusted: converge.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    std::string filler = prefix;
+    filler.resize(static_cast<size_t>(std::max<int64_t>(payload, 0)), 'p');
+    envelope.set_payload(std::move(filler));
+    bytes = envelope.SerializeAsString();
+    const int64_t off = static_cast<int64_t>(bytes.size()) - size;
+    if (off == 0) break;
+    payload -= off;
+  }
+  MILK_CHECK(static_cast<int>(bytes.size()) == size);
+  MILK_CHECK(envelope.payload().compare(0, prefix.size(), prefix) == 0);
+  return bytes;
+}
+
+SteadyClock::duration Seconds(double seconds) {
+  return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
+}
+
+Result<std::unique_ptr<SubmitServer>> SubmitServer::Start(node::Node& leader) {
+  auto server = std::make_unique<SubmitServerImpl>(leader);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&server->service_);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || port == 0) {
+    return Unavailable("cannot start the submit service on 127.0.0.1");
+  }
+  server->target_ = "127.0.0.1:" + std::to_string(port);
+  return std::unique_ptr<SubmitServer>(std::move(server));
+}
+
+void RunGrpc(const std::string& target, const Options& options, int in_flight, uint64_t run,
+             Samples& samples, LatencyRecorder& latency,
+             std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged) {
+  GrpcLoad load(target, options, in_flight, run, samples);
+  load.Run(latency, outcomes, acknowledged);
+}
+
+// --submit in-process: kSubmitters threads, each keeping in_flight/kSubmitters envelopes waiting.
+void RunInProcess(node::Node& leader, const Options& options, int in_flight, uint64_t run,
+                  Samples& samples, LatencyRecorder& latency,
+                  std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged) {
+  std::mutex outcomes_mutex;
+  const auto measure_from = SteadyClock::now() + Seconds(options.warmup_seconds);
+  const auto end = measure_from + Seconds(options.seconds);
+  std::atomic<uint64_t> all_ok{0};
+  auto submitter = [&](int index) {
+    struct Waiting {
+      std::shared_future<Result<node::OrderedTx>> future;
+      SteadyClock::time_point sent;
+      uint64_t sequence;
+    };
+    std::deque<Waiting> waiting;
+    std::map<std::string, uint64_t> mine;
+    const size_t window = static_cast<size_t>(std::max(1, in_flight / kSubmitters));
+    uint64_t sequence = 0;
+    auto settle = [&](Waiting& w) {
+      const Result<node::OrderedTx>& result = w.future.get();
+      const auto done = SteadyClock::now();
+      if (result.ok()) {
+        ++all_ok;
+        samples.Acknowledged(result->block_number, result->tx_index, [&] {
+          return EnvelopeBytes(options.payload_bytes, run, index, w.sequence);
+        });
+      }
+      if (w.sent < measure_from || done > end) return;
+      if (result.ok()) {
+        ++mine["ordered"];
+        latency.Add(std::chrono::duration_cast<std::chrono::microseconds>(done - w.sent).count());
+      } else {
+        ++mine["error:" + std::string(milk::CodeName(result.status().code()))];
+      }
+    };
+    while (SteadyClock::now() < end) {
+      while (waiting.size() < window) {
+        const std::string tx_id = "local-" + std::to_string(run) + "-" + std::to_string(index) +
+                                  "-" + std::to_string(sequence);
+        const auto sent = SteadyClock::now();
+        auto future = leader.OrderUnchecked(
+            kChain, EnvelopeBytes(options.payload_bytes, run, index, sequence), tx_id);
+        const uint64_t this_sequence = sequence++;
+        if (!future.ok()) {
+          if (sent >= measure_from) {
+            ++mine["error:" + std::string(milk::CodeName(future.status().code()))];
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          break;
+        }
+        waiting.push_back({std::move(future).value(), sent, this_sequence});
+      }
+      if (waiting.empty()) continue;
+      settle(waiting.front());
+      waiting.pop_front();
+    }
+    for (Waiting& w : waiting) settle(w);
+    std::lock_guard lock(outcomes_mutex);
+    for (const auto& [name, count] : mine) outcomes[name] += count;
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSubmitters; ++i) threads.emplace_back(submitter, i);
+  for (auto& t : threads) t.join();
+  acknowledged += all_ok.load();
+}
+
+}  // namespace milk::bench::ordering
