@@ -29,6 +29,7 @@
 #include "node/raft/cluster_transport.h"
 #include "node/raft/fault_hook.h"
 #include "node/raft/peer_client.h"
+#include "node/submit_calls.h"
 
 namespace milk::node {
 
@@ -118,8 +119,16 @@ class Node {
   // Answers once the transaction is durably ordered (committed by a quorum of consenters).
   // kAlreadyExists for a committed txid. A consenter that does not lead forwards the envelope to
   // the leader once; `forwarded` marks a request that was already forwarded (never again).
+  // Blocks the calling thread until SubmitAsync answers.
   Result<milkpb::SubmitResponse> Submit(const std::string& chain_id, const milkpb::Envelope& envelope,
                                         bool forwarded = false);
+  // Submit without a thread waiting (node/submit_calls.h): `done` is called exactly once, with
+  // what Submit returns, within submit_timeout_ms (kDeadlineExceeded then) or at Stop
+  // (kUnavailable) at the latest. It runs on whichever thread settles the call: this one, before
+  // SubmitAsync returns, when the envelope is refused; else the orderer's completer, a gRPC
+  // client thread or a committing thread. It must not block.
+  void SubmitAsync(const std::string& chain_id, const milkpb::Envelope& envelope, bool forwarded,
+                   SubmitCallback done);
   // Benchmark-only (bench/ordering): hands `bytes` to the chain's orderer as they are, with none
   // of Submit's checks, so the ordering path (batching, Raft, the durable block store on every
   // consenter) can be measured with payloads of any size, e.g. etcd's 256-byte puts. The
@@ -176,13 +185,10 @@ class Node {
   uint64_t OwnRaftId(const ledger::ChainConfigView& config) const;
 
   // To the leader's endpoint; leader 0 = from a non-consenter, to any consenter of the chain.
-  // forwarded, once its block is committed on this node too (when the answer says committed),
-  // or after the submit timeout if this node lags.
-  Result<milkpb::SubmitResponse> AfterLocalCommit(const Chain& chain,
-                                                  Result<milkpb::SubmitResponse> forwarded);
-  Result<milkpb::SubmitResponse> Forward(const Chain& chain, uint64_t leader,
-                                         const std::string& chain_id,
-                                         const milkpb::Envelope& envelope);
+  // `call` gets the leader's answer once its block is committed on this node too (when the
+  // answer says committed), or at its deadline if this node lags.
+  void Forward(const std::shared_ptr<Chain>& chain, uint64_t leader,
+               const milkpb::Envelope& envelope, std::shared_ptr<SubmitCall> call);
 
   const NodeOptions options_;
   const chaincode::Registry& registry_;
@@ -193,6 +199,8 @@ class Node {
   ClusterTransport transport_;
   // Channels to other nodes for forwarding, block fetch and pulling (node/raft/peer_client.h).
   const std::shared_ptr<PeerChannels> peer_channels_;
+  // Submits waiting for their block, with their deadlines.
+  const std::unique_ptr<SubmitCalls> submit_calls_;
 
   // One JoinChain, LeaveChain or role switch at a time: each creates or moves a chain's
   // directory, which is not atomic.

@@ -1,6 +1,8 @@
 // Node: submit, commit status, health and shutdown.
 #include <chrono>
+#include <future>
 #include <thread>
+#include <vector>
 
 #include "node/ledger/config_update.h"
 #include "node/ledger/formats.h"
@@ -41,18 +43,30 @@ Status StatusForCode(uint8_t code, const std::string& chain_id) {
 
 Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
                                             const milkpb::Envelope& envelope, bool forwarded) {
+  auto answer = std::make_shared<std::promise<Result<milkpb::SubmitResponse>>>();
+  std::future<Result<milkpb::SubmitResponse>> future = answer->get_future();
+  SubmitAsync(chain_id, envelope, forwarded, [answer](Result<milkpb::SubmitResponse> result) {
+    answer->set_value(std::move(result));
+  });
+  return future.get();  // SubmitAsync answers within the submit timeout
+}
+
+void Node::SubmitAsync(const std::string& chain_id, const milkpb::Envelope& envelope,
+                       bool forwarded, SubmitCallback done) {
   std::string bytes = envelope.SerializeAsString();
   if (bytes.size() > options_.envelope_bytes_max) {
-    return ResourceExhausted("envelope of " + std::to_string(bytes.size()) +
-                             " bytes exceeds the limit of " +
-                             std::to_string(options_.envelope_bytes_max));
+    return done(ResourceExhausted("envelope of " + std::to_string(bytes.size()) +
+                                  " bytes exceeds the limit of " +
+                                  std::to_string(options_.envelope_bytes_max)));
   }
   std::shared_ptr<Chain> chain;
   std::shared_ptr<RaftConsenter> consenter;
   {
     std::shared_lock lock(mutex_);
     auto it = chains_.find(chain_id);
-    if (it == chains_.end()) return NotFound("chain '" + chain_id + "' is not joined on this node");
+    if (it == chains_.end()) {
+      return done(NotFound("chain '" + chain_id + "' is not joined on this node"));
+    }
     chain = it->second->chain;
     consenter = it->second->consenter;
   }
@@ -63,26 +77,27 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
     // block commits (another update may come first).
     ledger::ConfigUpdateCheck check = ledger::CheckConfigUpdate(bytes, *chain->config(), clock_.NowMs());
     if (check.code != milkpb::VALID) {
-      return check.tx_id_proven ? FailedPrecondition("config update refused: " + check.message)
-                                : PermissionDenied("config update refused: " + check.message);
+      return done(check.tx_id_proven ? FailedPrecondition("config update refused: " + check.message)
+                                     : PermissionDenied("config update refused: " + check.message));
     }
     tx_id = check.tx_id;
   } else {
     ledger::TxCheck check = ledger::CheckTransaction(bytes, *chain->config(), clock_.NowMs());
-    if (check.code != milkpb::VALID) return StatusForCode(check.code, chain_id);
+    if (check.code != milkpb::VALID) return done(StatusForCode(check.code, chain_id));
     tx_id = check.tx_id;
   }
-  MILK_ASSIGN_OR_RETURN(std::optional<TxRecord> existing, chain->GetTx(tx_id));
-  if (existing.has_value()) {
-    return AlreadyExists("transaction " + tx_id + " is already in block " +
-                         std::to_string(existing->block_number) + " as " +
-                         ledger::ValidationCodeName(existing->validation_code));
+  Result<std::optional<TxRecord>> existing = chain->GetTx(tx_id);
+  if (!existing.ok()) return done(existing.status());
+  if (existing->has_value()) {
+    return done(AlreadyExists("transaction " + tx_id + " is already in block " +
+                              std::to_string((*existing)->block_number) + " as " +
+                              ledger::ValidationCodeName((*existing)->validation_code)));
   }
   if (consenter == nullptr) {
     if (forwarded) {
-      return FailedPrecondition("this node is not a consenter of chain '" + chain_id + "'");
+      return done(FailedPrecondition("this node is not a consenter of chain '" + chain_id + "'"));
     }
-    return AfterLocalCommit(*chain, Forward(*chain, 0, chain_id, envelope));  // a peer
+    return Forward(chain, 0, envelope, submit_calls_->Start(tx_id, std::move(done)));  // a peer
   }
   // During an election (a fresh chain, or after a leader died) wait for a leader rather than
   // refusing: a few election timeouts at most.
@@ -94,26 +109,27 @@ Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
   }
   if (!consenter->is_leader()) {
     if (forwarded) {
-      return Unavailable("this consenter no longer leads chain '" + chain_id + "'; retry");
+      return done(Unavailable("this consenter no longer leads chain '" + chain_id + "'; retry"));
     }
-    return AfterLocalCommit(*chain, Forward(*chain, consenter->leader(), chain_id, envelope));
+    return Forward(chain, consenter->leader(), envelope,
+                   submit_calls_->Start(tx_id, std::move(done)));
   }
-  auto future = consenter->Submit(std::move(bytes), tx_id, is_config);
-  if (future.wait_for(std::chrono::milliseconds(options_.submit_timeout_ms)) !=
-      std::future_status::ready) {
-    return DeadlineExceeded("transaction " + tx_id + " was not ordered within " +
-                            std::to_string(options_.submit_timeout_ms) +
-                            " ms; ask CommitStatus for its fate before resubmitting");
-  }
-  const Result<OrderedTx>& ordered = future.get();
-  if (!ordered.ok()) return ordered.status();
-  milkpb::SubmitResponse response;
-  response.set_tx_id(tx_id);
-  response.set_block_number(ordered->block_number);
-  response.set_committed(true);
-  response.set_code(static_cast<milkpb::TxValidationCode>(ordered->validation_code));
-  response.set_tx_index(ordered->tx_index);
-  return response;
+  std::shared_ptr<SubmitCall> call = submit_calls_->Start(tx_id, std::move(done));
+  consenter->Submit(std::move(bytes), tx_id, is_config,
+                    [call, tx_id](const Result<OrderedTx>& ordered) {
+                      if (!ordered.ok()) {
+                        call->Answer(ordered.status());
+                        return;
+                      }
+                      milkpb::SubmitResponse response;
+                      response.set_tx_id(tx_id);
+                      response.set_block_number(ordered->block_number);
+                      response.set_committed(true);
+                      response.set_code(
+                          static_cast<milkpb::TxValidationCode>(ordered->validation_code));
+                      response.set_tx_index(ordered->tx_index);
+                      call->Answer(std::move(response));
+                    });
 }
 
 Result<std::shared_future<Result<OrderedTx>>> Node::OrderUnchecked(const std::string& chain_id,
@@ -136,48 +152,83 @@ Result<std::shared_future<Result<OrderedTx>>> Node::OrderUnchecked(const std::st
   return consenter->Submit(std::move(bytes), tx_id, /*isolated=*/false);
 }
 
-Result<milkpb::SubmitResponse> Node::AfterLocalCommit(const Chain& chain,
-                                                      Result<milkpb::SubmitResponse> forwarded) {
-  // The leader answers once the block is committed there; the client's next call (often an
-  // endorsement that reads what this transaction wrote) comes to this node, so answer once the
-  // block is committed here too: read-your-writes at the node the client talks to. A node that
-  // lags further than the submit timeout answers anyway (the transaction is committed; the
-  // answer says where), as it did before.
-  if (!forwarded.ok() || !forwarded->committed()) return forwarded;
-  chain.WaitForBlock(forwarded->block_number(), options_.submit_timeout_ms);
-  return forwarded;
+namespace {
+
+// The leader's answer to a forwarded submit, given once the block is committed here too: the
+// client's next call (often an endorsement that reads what this transaction wrote) comes to
+// this node, so read-your-writes holds at the node the client talks to. A node that lags past
+// the submit timeout answers anyway with the leader's answer (the transaction is committed; the
+// answer says where).
+void AfterLocalCommit(const std::shared_ptr<Chain>& chain, const std::shared_ptr<SubmitCall>& call,
+                      Result<milkpb::SubmitResponse> forwarded) {
+  if (!forwarded.ok() || !forwarded->committed()) {
+    call->Answer(std::move(forwarded));
+    return;
+  }
+  call->SetTimeoutAnswer(forwarded);
+  const uint64_t block = forwarded->block_number();
+  chain->WhenBlock(block, [call, answer = *std::move(forwarded)] { call->Answer(answer); });
 }
 
-Result<milkpb::SubmitResponse> Node::Forward(const Chain& chain, uint64_t leader,
-                                             const std::string& chain_id,
-                                             const milkpb::Envelope& envelope) {
+// Tries the consenters from `next` on until one answers other than kUnavailable (a peer that
+// does not order the chain; any consenter forwards to its leader).
+void ForwardToAny(std::shared_ptr<PeerChannels> channels, std::vector<std::string> endpoints,
+                  size_t next, milkpb::SubmitRequest request, int64_t timeout_ms,
+                  std::shared_ptr<Chain> chain, std::shared_ptr<SubmitCall> call, Status last) {
+  if (next >= endpoints.size()) {
+    call->Answer(std::move(last));
+    return;
+  }
+  const std::string endpoint = endpoints[next];
+  milkpb::SubmitRequest copy = request;
+  ForwardSubmit(*channels, endpoint, std::move(copy), timeout_ms,
+                [channels, endpoints = std::move(endpoints), next, request = std::move(request),
+                 timeout_ms, chain = std::move(chain),
+                 call = std::move(call)](Result<milkpb::SubmitResponse> response) mutable {
+                  if (response.ok() || response.status().code() != Code::kUnavailable) {
+                    AfterLocalCommit(chain, call, std::move(response));
+                    return;
+                  }
+                  ForwardToAny(std::move(channels), std::move(endpoints), next + 1,
+                               std::move(request), timeout_ms, std::move(chain), std::move(call),
+                               response.status());
+                });
+}
+
+}  // namespace
+
+void Node::Forward(const std::shared_ptr<Chain>& chain, uint64_t leader,
+                   const milkpb::Envelope& envelope, std::shared_ptr<SubmitCall> call) {
+  const std::string& chain_id = chain->chain_id();
   milkpb::SubmitRequest request;
   request.set_chain_id(chain_id);
   *request.mutable_envelope() = envelope;
-  request.set_forwarded(true);
-  const auto consenters = chain.config()->consenters();
+  const auto consenters = chain->config()->consenters();
   if (leader == 0) {
-    // Not a consenter: any consenter forwards to its leader. Try them in order.
-    Status last = Unavailable("chain '" + chain_id + "' names no consenter");
-    for (const auto& c : consenters) {
-      request.set_forwarded(false);
-      auto response = ForwardSubmit(*peer_channels_, c.endpoint, request,
-                                    options_.submit_timeout_ms);
-      if (response.ok() || response.status().code() != Code::kUnavailable) return response;
-      last = response.status();
-    }
-    return last;
+    std::vector<std::string> endpoints;
+    for (const auto& c : consenters) endpoints.push_back(c.endpoint);
+    return ForwardToAny(peer_channels_, std::move(endpoints), 0, std::move(request),
+                        options_.submit_timeout_ms, chain, std::move(call),
+                        Unavailable("chain '" + chain_id + "' names no consenter"));
   }
+  request.set_forwarded(true);
   std::string endpoint;
   for (const auto& c : consenters) {
     if (c.raft_id == leader) endpoint = c.endpoint;
   }
   if (endpoint.empty()) {
-    return Unavailable("chain '" + chain_id + "' has no leader right now (election in progress); "
-                       "retry");
+    call->Answer(Unavailable("chain '" + chain_id + "' has no leader right now (election in "
+                             "progress); retry"));
+    return;
   }
-  if (Status cut = faults_.CheckOutbound(chain_id, leader); !cut.ok()) return cut;
-  return ForwardSubmit(*peer_channels_, endpoint, request, options_.submit_timeout_ms);
+  if (Status cut = faults_.CheckOutbound(chain_id, leader); !cut.ok()) {
+    call->Answer(std::move(cut));
+    return;
+  }
+  ForwardSubmit(*peer_channels_, endpoint, std::move(request), options_.submit_timeout_ms,
+                [chain, call](Result<milkpb::SubmitResponse> response) {
+                  AfterLocalCommit(chain, call, std::move(response));
+                });
 }
 
 Result<milkpb::ClusterStatusResponse> Node::ClusterStatus(const std::string& chain_id) const {
@@ -279,6 +330,8 @@ void Node::Stop() {
     if (runtime->puller) runtime->puller->Stop();
     runtime->chain->Close();
   }
+  // What is still open waits on another node (a forwarded submit): answered kUnavailable.
+  submit_calls_->Stop();
   transport_.Stop();
 }
 

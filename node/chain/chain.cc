@@ -224,13 +224,16 @@ Status Chain::Apply(const milkpb::Block& block, const ledger::ValidatedBlock& va
   commit.savepoint.next_position = EndOf(location);
   if (validated.new_config != nullptr) commit.config = validated.new_config->config().SerializeAsString();
   MILK_RETURN_IF_ERROR(db_->CommitBlock(commit));
+  std::vector<std::function<void()>> waiters;
   {
     std::lock_guard lock(mutex_);
     head_ = commit.savepoint;
     if (validated.new_config != nullptr) config_ = validated.new_config;
     last_timestamp_ms_ = block.header().timestamp_ms();
+    waiters = TakeBlockWaiters();
   }
   height_cv_.notify_all();
+  for (auto& then : waiters) then();
   return Status::Ok();
 }
 
@@ -290,12 +293,34 @@ bool Chain::closed() const {
   return closed_;
 }
 
+void Chain::WhenBlock(uint64_t number, std::function<void()> then) const {
+  {
+    std::lock_guard lock(mutex_);
+    if (!closed_ && head_.height <= number) {
+      block_waiters_.emplace(number, std::move(then));
+      return;
+    }
+  }
+  then();
+}
+
+std::vector<std::function<void()>> Chain::TakeBlockWaiters() const {
+  std::vector<std::function<void()>> ready;
+  auto end = closed_ ? block_waiters_.end() : block_waiters_.lower_bound(head_.height);
+  for (auto it = block_waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+  block_waiters_.erase(block_waiters_.begin(), end);
+  return ready;
+}
+
 void Chain::Close() {
+  std::vector<std::function<void()>> waiters;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
+    waiters = TakeBlockWaiters();
   }
   height_cv_.notify_all();
+  for (auto& then : waiters) then();
 }
 
 Result<Chain::HeadSnapshot> Chain::SnapshotAtHead() const {

@@ -12,10 +12,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chaincode/shim/chaincode.h"
 #include "crypto/status.h"
@@ -98,6 +100,10 @@ class Chain {
   // Blocks until height() > number or the deadline passes or Close() is called; returns
   // whether the block exists.
   bool WaitForBlock(uint64_t number, int64_t timeout_ms) const;
+  // Calls `then` once height() > number, or at Close(), whichever comes first: at once on this
+  // thread when either holds already, else on the committing (or closing) thread after the
+  // commit, outside the chain's lock. `then` must not block (WaitForBlock without a thread).
+  void WhenBlock(uint64_t number, std::function<void()> then) const;
   // Wakes every waiter; later waits return at once.
   void Close();
   bool closed() const;
@@ -122,6 +128,10 @@ class Chain {
 
   mutable std::mutex mutex_;
   mutable std::condition_variable height_cv_;
+  // WhenBlock callbacks by the block number they wait for; guarded by mutex_.
+  mutable std::multimap<uint64_t, std::function<void()>> block_waiters_;
+  // Takes the callbacks whose block is in (all when closed_). REQUIRES: mutex_.
+  std::vector<std::function<void()>> TakeBlockWaiters() const;
   Savepoint head_;  // guarded by mutex_
   std::shared_ptr<const ledger::ChainConfigView> config_;  // guarded by mutex_
   bool closed_ = false;

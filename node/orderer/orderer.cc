@@ -32,11 +32,29 @@ void Orderer::Stop() {
   // Blocks already handed to the sink are answered with what the sink says (a stopping sink
   // fails them), never dropped.
   if (completer_.joinable()) completer_.join();
-  std::lock_guard lock(mutex_);
-  for (Pending& p : queue_) p.promise->set_value(Unavailable("the node is shutting down; retry"));
-  queue_.clear();
-  queue_isolated_ = 0;
-  in_flight_.clear();
+  Answers answers;
+  {
+    std::lock_guard lock(mutex_);
+    for (Pending& p : queue_) {
+      Resolve(*p.waiters, Unavailable("the node is shutting down; retry"), answers);
+    }
+    queue_.clear();
+    queue_isolated_ = 0;
+    in_flight_.clear();
+  }
+  Call(answers);
+}
+
+void Orderer::Resolve(Waiters& waiters, Result<OrderedTx> outcome, Answers& answers) {
+  waiters.promise.set_value(outcome);
+  if (!waiters.callbacks.empty()) answers.emplace_back(std::move(waiters.callbacks), std::move(outcome));
+}
+
+void Orderer::Call(Answers& answers) {
+  for (auto& [callbacks, outcome] : answers) {
+    for (OrderedCallback& callback : callbacks) callback(outcome);
+  }
+  answers.clear();
 }
 
 size_t Orderer::pending() const {
@@ -45,29 +63,39 @@ size_t Orderer::pending() const {
 }
 
 std::shared_future<Result<OrderedTx>> Orderer::Submit(std::string envelope_bytes,
-                                                      const std::string& tx_id, bool isolated) {
-  std::lock_guard lock(mutex_);
-  if (auto it = in_flight_.find(tx_id); it != in_flight_.end()) return it->second;
-  auto promise = std::make_shared<std::promise<Result<OrderedTx>>>();
-  std::shared_future<Result<OrderedTx>> future = promise->get_future().share();
-  if (stopping_) {
-    promise->set_value(Unavailable("the node is shutting down; retry"));
-    return future;
+                                                      const std::string& tx_id, bool isolated,
+                                                      OrderedCallback done) {
+  std::unique_lock lock(mutex_);
+  if (auto it = in_flight_.find(tx_id); it != in_flight_.end()) {
+    if (done) it->second->callbacks.push_back(std::move(done));
+    return it->second->future;
   }
-  if (in_flight_.size() >= options_.pending_max) {
-    promise->set_value(ResourceExhausted(std::to_string(in_flight_.size()) +
-                                         " transactions are waiting to be ordered (limit " +
-                                         std::to_string(options_.pending_max) + "); retry later"));
-    return future;
+  auto waiters = std::make_shared<Waiters>();
+  waiters->future = waiters->promise.get_future().share();
+  if (done) waiters->callbacks.push_back(std::move(done));
+  std::optional<Status> refused;
+  if (stopping_) {
+    refused = Unavailable("the node is shutting down; retry");
+  } else if (in_flight_.size() >= options_.pending_max) {
+    refused = ResourceExhausted(std::to_string(in_flight_.size()) +
+                                " transactions are waiting to be ordered (limit " +
+                                std::to_string(options_.pending_max) + "); retry later");
+  }
+  if (refused.has_value()) {
+    lock.unlock();
+    Answers answers;
+    Resolve(*waiters, *refused, answers);
+    Call(answers);
+    return waiters->future;
   }
   const auto now = std::chrono::steady_clock::now();
   if (queue_.empty()) first_arrival_ = now;
   queue_bytes_ += envelope_bytes.size();
   if (isolated) ++queue_isolated_;
-  queue_.push_back(Pending{std::move(envelope_bytes), tx_id, promise, isolated, now});
-  in_flight_.emplace(tx_id, future);
+  queue_.push_back(Pending{std::move(envelope_bytes), tx_id, waiters, isolated, now});
+  in_flight_.emplace(tx_id, waiters);
   cv_.notify_all();
-  return future;
+  return waiters->future;
 }
 
 Orderer::Limits Orderer::CurrentLimits() const {
@@ -163,19 +191,24 @@ void Orderer::CompleteLoop() {
     InFlight done = std::move(in_flight_blocks_.front());
     in_flight_blocks_.pop_front();
     if (!committed.ok()) resync_ = true;  // blocks cut onto this one will fail too
+    Answers answers;
     for (size_t i = 0; i < done.batch.size(); ++i) {
       Pending& p = done.batch[i];
       if (committed.ok()) {
         OrderedTx tx{committed->header().number(), static_cast<uint32_t>(i),
                      static_cast<uint8_t>(committed->metadata().validation_codes()[i])};
-        p.promise->set_value(tx);
+        Resolve(*p.waiters, tx, answers);
       } else {
-        p.promise->set_value(Unavailable("the block could not be stored (" +
-                                         committed.status().message() + "); retry"));
+        Resolve(*p.waiters, Unavailable("the block could not be stored (" +
+                                        committed.status().message() + "); retry"),
+                answers);
       }
       in_flight_.erase(p.tx_id);
     }
     cv_.notify_all();
+    lock.unlock();
+    Call(answers);
+    lock.lock();
   }
 }
 

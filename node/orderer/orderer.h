@@ -27,6 +27,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "crypto/clock.h"
 #include "crypto/ed25519.h"
@@ -72,6 +74,10 @@ struct OrderedTx {
   uint32_t tx_index = 0;
   uint32_t validation_code = 0;
 };
+// Called once with what Submit's future resolves to, on the thread that resolves it (the
+// completer; the submitting thread when refused at once), never under the orderer's lock. It
+// must not block: the submitters of a whole block are answered one after another.
+using OrderedCallback = std::function<void(const Result<OrderedTx>&)>;
 
 class Orderer {
  public:
@@ -87,16 +93,26 @@ class Orderer {
   // kept it out: kResourceExhausted when full, kUnavailable when stopping or when the block
   // could not be stored). A txid already pending shares the first submission's future.
   // `isolated` (config updates) puts the envelope in a block of its own, cut at once.
+  // `done`, when set, is called with the same outcome (OrderedCallback): how the Gateway answers
+  // without a thread waiting per submitter.
   std::shared_future<Result<OrderedTx>> Submit(std::string envelope_bytes, const std::string& tx_id,
-                                               bool isolated = false);
+                                               bool isolated = false, OrderedCallback done = nullptr);
 
   size_t pending() const;
 
  private:
+  // Everyone waiting for one txid: the future's promise and the callbacks.
+  struct Waiters {
+    std::promise<Result<OrderedTx>> promise;
+    std::shared_future<Result<OrderedTx>> future;
+    std::vector<OrderedCallback> callbacks;
+  };
+  // Callbacks to call once the lock is released, with what they are owed.
+  using Answers = std::vector<std::pair<std::vector<OrderedCallback>, Result<OrderedTx>>>;
   struct Pending {
     std::string envelope;
     std::string tx_id;
-    std::shared_ptr<std::promise<Result<OrderedTx>>> promise;
+    std::shared_ptr<Waiters> waiters;
     bool isolated = false;
     std::chrono::steady_clock::time_point arrival;
   };
@@ -124,6 +140,9 @@ class Orderer {
   // Answers the submitters of each in-flight block, oldest first, as its future resolves.
   void CompleteLoop();
   milkpb::Block BuildBlock(const std::deque<Pending>& batch, const Tip& tip) const;
+  // Resolves the future and moves the callbacks to `answers`. REQUIRES: mutex_.
+  static void Resolve(Waiters& waiters, Result<OrderedTx> outcome, Answers& answers);
+  static void Call(Answers& answers);
 
   const OrdererOptions options_;
   const crypto::KeyPair key_;
@@ -136,7 +155,7 @@ class Orderer {
   std::deque<Pending> queue_;
   size_t queue_bytes_ = 0;
   size_t queue_isolated_ = 0;  // isolated envelopes in queue_: cut without waiting
-  std::map<std::string, std::shared_future<Result<OrderedTx>>> in_flight_;  // by txid
+  std::map<std::string, std::shared_ptr<Waiters>> in_flight_;  // by txid
   std::chrono::steady_clock::time_point first_arrival_;
   std::deque<InFlight> in_flight_blocks_;  // oldest first; the front leaves once answered
   Tip tip_;              // valid while in_flight_blocks_ is not empty and !resync_

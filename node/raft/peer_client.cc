@@ -86,16 +86,30 @@ Result<std::vector<milkpb::Block>> FetchAvailableBlocks(PeerChannels& channels,
   return FromGrpc(endpoint, status);
 }
 
-Result<milkpb::SubmitResponse> ForwardSubmit(PeerChannels& channels, const std::string& endpoint,
-                                             const milkpb::SubmitRequest& request,
-                                             int64_t deadline_ms) {
-  auto stub = milkpb::Gateway::NewStub(channels.Get(endpoint));
-  grpc::ClientContext context;
-  SetDeadline(context, deadline_ms);
-  milkpb::SubmitResponse response;
-  grpc::Status status = stub->Submit(&context, request, &response);
-  if (!status.ok()) return FromGrpc(endpoint, status);
-  return response;
+void ForwardSubmit(PeerChannels& channels, const std::string& endpoint,
+                   milkpb::SubmitRequest request, int64_t deadline_ms,
+                   std::function<void(Result<milkpb::SubmitResponse>)> done) {
+  // What the call needs until its callback: gRPC holds pointers to all of it.
+  struct Call {
+    std::unique_ptr<milkpb::Gateway::Stub> stub;
+    grpc::ClientContext context;
+    milkpb::SubmitRequest request;
+    milkpb::SubmitResponse response;
+  };
+  auto* call = new Call;
+  call->stub = milkpb::Gateway::NewStub(channels.Get(endpoint));
+  call->request = std::move(request);
+  SetDeadline(call->context, deadline_ms);
+  call->stub->async()->Submit(
+      &call->context, &call->request, &call->response,
+      [call, endpoint, done = std::move(done)](grpc::Status status) {
+        std::unique_ptr<Call> owned(call);
+        if (!status.ok()) {
+          done(FromGrpc(endpoint, status));
+        } else {
+          done(std::move(owned->response));
+        }
+      });
 }
 
 }  // namespace milk::node

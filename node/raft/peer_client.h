@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,9 +48,10 @@ Result<std::vector<milkpb::Block>> FetchAvailableBlocks(PeerChannels& channels,
                                                         const std::string& chain_id, uint64_t from,
                                                         size_t max_count, int64_t deadline_ms);
 
-// Gateway.Submit on another node (the leader). The remote status comes back as is.
-Result<milkpb::SubmitResponse> ForwardSubmit(PeerChannels& channels, const std::string& endpoint,
-                                             const milkpb::SubmitRequest& request,
-                                             int64_t deadline_ms);
+// Gateway.Submit on another node (the leader), without a thread waiting: `done` is called once
+// with the answer, on a gRPC thread, bounded by deadline_ms. The remote status comes back as is.
+void ForwardSubmit(PeerChannels& channels, const std::string& endpoint,
+                   milkpb::SubmitRequest request, int64_t deadline_ms,
+                   std::function<void(Result<milkpb::SubmitResponse>)> done);
 
 }  // namespace milk::node

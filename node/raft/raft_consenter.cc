@@ -83,22 +83,25 @@ void RaftConsenter::Receive(milkpb::RaftMessage message) {
 
 std::shared_future<Result<OrderedTx>> RaftConsenter::Submit(std::string envelope_bytes,
                                                             const std::string& tx_id,
-                                                            bool isolated) {
-  uint64_t leader = 0;
+                                                            bool isolated, OrderedCallback done) {
+  Status refused;
   {
     std::lock_guard lock(mutex_);
     if (!failure_.ok()) {
-      std::promise<Result<OrderedTx>> p;
-      p.set_value(failure_);
-      return p.get_future().share();
+      refused = failure_;
+    } else if (leading_) {
+      return orderer_->Submit(std::move(envelope_bytes), tx_id, isolated, std::move(done));
+    } else {
+      refused = Unavailable("this consenter does not lead chain '" + options_.chain_id +
+                            "' (leader: " +
+                            (leader_ == 0 ? "unknown, election in progress"
+                                          : "raft id " + std::to_string(leader_)) +
+                            "); retry");
     }
-    if (leading_) return orderer_->Submit(std::move(envelope_bytes), tx_id, isolated);
-    leader = leader_;
   }
   std::promise<Result<OrderedTx>> p;
-  p.set_value(Unavailable("this consenter does not lead chain '" + options_.chain_id +
-                          "' (leader: " + (leader == 0 ? "unknown, election in progress" :
-                                           "raft id " + std::to_string(leader)) + "); retry"));
+  p.set_value(refused);
+  if (done) done(refused);
   return p.get_future().share();
 }
 

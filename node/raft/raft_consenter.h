@@ -86,8 +86,10 @@ class RaftConsenter {
   // Orders an envelope while this node leads; elsewhere kUnavailable naming the leader.
   // `isolated` marks a config update: it is ordered in a block of its own, proposed as a Raft
   // membership change when it adds or removes a consenter (docs/consensus.md, "Membership").
+  // `done`, when set, is called once with the same outcome (Orderer::Submit).
   std::shared_future<Result<OrderedTx>> Submit(std::string envelope_bytes, const std::string& tx_id,
-                                               bool isolated = false);
+                                               bool isolated = false,
+                                               OrderedCallback done = nullptr);
 
   // Hands leadership to voter `to` (etcd's leader transfer: catch it up, then TIMEOUT_NOW) and
   // waits, bounded by timeout_ms, until it leads. kFailedPrecondition when this node does not

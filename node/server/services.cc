@@ -45,7 +45,10 @@ Result<std::string> ProposalChainId(const milkpb::SignedProposal& signed_proposa
   return proposal.chain_id();
 }
 
-class GatewayService final : public milkpb::Gateway::Service {
+// Submit is served on gRPC's callback API: it answers once its block commits, and a thread held
+// per waiting submit meant thousands of threads under load (node/submit_calls.h). The other
+// methods are synchronous.
+class GatewayService final : public milkpb::Gateway::WithCallbackMethod_Submit<milkpb::Gateway::Service> {
  public:
   GatewayService(Node& node, ops::Registry& metrics, int64_t poll_ms, size_t bytes_max)
       : node_(node), metrics_(metrics), rpc_(metrics), poll_ms_(poll_ms), bytes_max_(bytes_max) {}
@@ -72,17 +75,26 @@ class GatewayService final : public milkpb::Gateway::Service {
     return rpc_.Done("Endorse", result.status());
   }
 
-  grpc::Status Submit(grpc::ServerContext* context, const milkpb::SubmitRequest* request,
-                      milkpb::SubmitResponse* response) override {
-    if (Status s = CheckSize(*request, bytes_max_); !s.ok()) return rpc_.Done("Submit", s);
-    if (Status s = CheckChainAccess(node_, request->chain_id(), *context, metrics_, "Submit");
-        !s.ok()) {
-      return rpc_.Done("Submit", s);
+  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
+                                   const milkpb::SubmitRequest* request,
+                                   milkpb::SubmitResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    Status refused = CheckSize(*request, bytes_max_);
+    if (refused.ok()) {
+      refused = CheckChainAccess(node_, request->chain_id(), *context, metrics_, "Submit");
     }
-    if (!request->has_envelope()) return rpc_.Done("Submit", InvalidArgument("no envelope"));
-    auto result = node_.Submit(request->chain_id(), request->envelope(), request->forwarded());
-    if (result.ok()) *response = std::move(result).value();
-    return rpc_.Done("Submit", result.status());
+    if (refused.ok() && !request->has_envelope()) refused = InvalidArgument("no envelope");
+    if (!refused.ok()) {
+      reactor->Finish(rpc_.Done("Submit", refused));
+      return reactor;
+    }
+    // gRPC keeps request and response until Finish.
+    node_.SubmitAsync(request->chain_id(), request->envelope(), request->forwarded(),
+                      [this, reactor, response](Result<milkpb::SubmitResponse> result) {
+                        if (result.ok()) *response = std::move(result).value();
+                        reactor->Finish(rpc_.Done("Submit", result.status()));
+                      });
+    return reactor;
   }
 
   grpc::Status CommitStatus(grpc::ServerContext* context,
@@ -162,7 +174,7 @@ class GatewayService final : public milkpb::Gateway::Service {
 
   }
 
-  Status CheckProposal(const grpc::ServerContext& context, const milkpb::SignedProposal& proposal,
+  Status CheckProposal(const grpc::ServerContextBase& context, const milkpb::SignedProposal& proposal,
                        const char* method) {
     MILK_ASSIGN_OR_RETURN(std::string chain_id, ProposalChainId(proposal));
     return CheckChainAccess(node_, chain_id, context, metrics_, method);
@@ -351,9 +363,9 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
   // gRPC itself refuses only what is far past the limit (4x); the handlers refuse and count
   // everything past the limit (CheckSize).
   // The sync server hands each call a thread and, once done, lets that thread exit when more
-  // than MAX_POLLERS wait for work. Submit and CommitStatus hold their thread until a block
-  // commits, so under load threads were created and destroyed for nearly every call; keeping
-  // this many idle ones costs only their stacks.
+  // than MAX_POLLERS wait for work. CommitStatus(wait) holds its thread until a block commits
+  // (Submit, which did too, is now on the callback API), so under load threads were created
+  // and destroyed for nearly every call; keeping this many idle ones costs only their stacks.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               kIdleRpcThreadsMax);
   // gRPC sets SO_REUSEPORT by default: a second milkd started on a port in use would bind it

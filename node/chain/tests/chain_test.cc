@@ -207,3 +207,20 @@ TEST_CASE("chain: recovery rebuilds the state from the block store") {
   CHECK(f.Query("balance", {bob.address}) == "40");
   CHECK(f.Query("balance", {alice.address}) == "60");
 }
+
+TEST_CASE("chain: WhenBlock calls back once the block is committed, or at close") {
+  Fixture f;
+  std::vector<std::string> calls;
+  f.chain->WhenBlock(0, [&] { calls.push_back("genesis, at once"); });
+  REQUIRE(calls == std::vector<std::string>{"genesis, at once"});
+  f.chain->WhenBlock(1, [&] { calls.push_back("block 1"); });
+  f.chain->WhenBlock(2, [&] { calls.push_back("block 2"); });
+  CHECK(calls.size() == 1);
+  auto alice = f.net.MakeWallet(1);
+  f.Commit({f.Endorsed(f.net.client.identity, f.net.client.key, "issue", {alice.address, "100"})});
+  REQUIRE(calls == std::vector<std::string>{"genesis, at once", "block 1"});
+  f.chain->Close();
+  REQUIRE(calls == std::vector<std::string>{"genesis, at once", "block 1", "block 2"});
+  f.chain->WhenBlock(9, [&] { calls.push_back("after close, at once"); });
+  CHECK(calls.back() == "after close, at once");
+}

@@ -411,3 +411,74 @@ TEST_CASE("orderer: a partial block waits while blocks are in flight, and fills 
     REQUIRE(f.get().ok());
   }
 }
+
+// The callback form (OrderedCallback) is how the Gateway answers without a thread per submit:
+// every path that resolves a future must call the callbacks too, once, with the same outcome.
+namespace {
+
+struct Recorded {
+  std::mutex mutex;
+  std::vector<Result<node::OrderedTx>> outcomes;
+  node::OrderedCallback Callback() {
+    return [this](const Result<node::OrderedTx>& outcome) {
+      std::lock_guard lock(mutex);
+      outcomes.push_back(outcome);
+    };
+  }
+  size_t size() {
+    std::lock_guard lock(mutex);
+    return outcomes.size();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("orderer: callbacks get what the futures get, once each, on every path") {
+  SECTION("ordered, and a second submitter of the same txid") {
+    Fixture f({"demo", 2, 1 << 20, 60000, 100});
+    Recorded first, again, other;
+    auto a = f.orderer.Submit("x", "a", false, first.Callback());
+    f.orderer.Submit("x", "a", false, again.Callback());
+    auto b = f.orderer.Submit("y", "b", false, other.Callback());
+    REQUIRE(a.get().ok());
+    REQUIRE(b.get().ok());
+    // The completer resolves the futures before it calls back.
+    for (int i = 0; i < 2000 && (first.size() + again.size() + other.size()) < 3; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    REQUIRE(first.size() == 1);
+    REQUIRE(again.size() == 1);
+    REQUIRE(other.size() == 1);
+    CHECK(first.outcomes[0]->block_number == a.get()->block_number);
+    CHECK(again.outcomes[0]->tx_index == 0);
+    CHECK(other.outcomes[0]->tx_index == 1);
+  }
+  SECTION("refused at once, on the submitting thread") {
+    Fixture f({"demo", 1000, 1 << 20, 60000, 1});
+    Recorded kept, refused;
+    f.orderer.Submit("x", "kept", false, kept.Callback());
+    f.orderer.Submit("y", "over", false, refused.Callback());
+    REQUIRE(refused.size() == 1);  // before Submit returned
+    CHECK(refused.outcomes[0].status().code() == Code::kResourceExhausted);
+    CHECK(kept.size() == 0);
+    f.orderer.Stop();  // queued: answered kUnavailable
+    REQUIRE(kept.size() == 1);
+    CHECK(kept.outcomes[0].status().code() == Code::kUnavailable);
+    Recorded late;
+    f.orderer.Submit("z", "late", false, late.Callback());
+    REQUIRE(late.size() == 1);
+    CHECK(late.outcomes[0].status().code() == Code::kUnavailable);
+  }
+  SECTION("a failed block") {
+    Fixture f({"demo", 1, 1 << 20, 60000, 100});
+    f.sink.fail = true;
+    Recorded failed;
+    auto a = f.orderer.Submit("x", "a", false, failed.Callback());
+    CHECK(a.get().status().code() == Code::kUnavailable);
+    for (int i = 0; i < 2000 && failed.size() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    REQUIRE(failed.size() == 1);
+    CHECK(failed.outcomes[0].status().code() == Code::kUnavailable);
+  }
+}
