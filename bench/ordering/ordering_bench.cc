@@ -15,7 +15,9 @@
 // Two ways in (--submit): "grpc", like etcd's puts, one unary call per envelope from a client in
 // this process over loopback (plaintext, as the etcd benchmark's) to a benchmark-only service
 // (ordering_submit.proto) in front of the leader; and "in-process", the ordering path alone.
-// bench/compare sets the grpc figure against etcd.
+// bench/compare sets the grpc figure against etcd. A third, "grpc-echo", makes the same calls
+// to a method that answers at once and orders nothing: the most unary calls per second this
+// machine carries, the ceiling of the grpc way.
 //
 // After the runs every node must reach the leader's height with the same last header hash, the
 // blocks added must hold at least as many envelopes as were acknowledged, and a sample of the
@@ -179,8 +181,9 @@ Level RunLevel(node::Node& leader, const std::string& target, const Options& opt
   const uint64_t run = run_counter++;
   LatencyRecorder latency;
   std::map<std::string, uint64_t> outcomes;
-  if (submit == "grpc") {
-    ordering::RunGrpc(target, options, in_flight, run, samples, latency, outcomes, acknowledged);
+  if (submit == "grpc" || submit == "grpc-echo") {
+    ordering::RunGrpc(target, options, in_flight, run, samples, latency, outcomes, acknowledged,
+                      /*echo=*/submit == "grpc-echo");
   } else {
     ordering::RunInProcess(leader, options, in_flight, run, samples, latency, outcomes,
                            acknowledged);
@@ -191,12 +194,13 @@ Level RunLevel(node::Node& leader, const std::string& target, const Options& opt
   Report& report = level.report;
   report.scenario = "ordering/three-consenters";
   report.seconds = options.seconds;
-  report.committed = outcomes.count("ordered") ? outcomes.at("ordered") : 0;
+  const char* counted = submit == "grpc-echo" ? "echoed" : "ordered";
+  report.committed = outcomes.count(counted) ? outcomes.at(counted) : 0;
   report.outcomes = outcomes;
   report.latency = Summarize(latency.Samples());
-  report.latency_what = submit == "grpc"
-                            ? "client call to its answer (committed on the leader)"
-                            : "handed to the orderer to committed on the leader";
+  report.latency_what = submit == "grpc"        ? "client call to its answer (committed on the leader)"
+                        : submit == "grpc-echo" ? "client call to its answer (nothing ordered)"
+                                                : "handed to the orderer to committed on the leader";
   report.figures["envelopes_per_s"] = report.Rate();
   report.params["submit"] = submit;
   report.params["in_flight"] = std::to_string(in_flight);
@@ -298,9 +302,10 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::Range(1, 100000));
   app.add_option("--submit", options.submit,
-                 "How envelopes reach the leader, one run of each level each: grpc, in-process")
+                 "How envelopes reach the leader, one run of each level each: grpc, in-process, "
+                 "grpc-echo (the same calls answered at once: the unary call's own ceiling)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"grpc", "in-process"}));
+      ->check(CLI::IsMember({"grpc", "in-process", "grpc-echo"}));
   app.add_option("--payload-bytes", options.payload_bytes, "Serialized envelope size")
       ->check(CLI::Range(milk::bench::ordering::kPayloadBytesMin, 1 << 20));
   app.add_flag("--json", options.json, "Print the best level's report as JSON on the last line");

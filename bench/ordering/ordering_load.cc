@@ -48,6 +48,14 @@ class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
     return reactor;
   }
 
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
+                                 const milkbench::OrderRequest*,
+                                 milkbench::OrderResponse*) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
  private:
   struct Waiting {
     std::shared_future<Result<node::OrderedTx>> future;
@@ -92,12 +100,13 @@ class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
 };
 
 // The client side of --submit grpc: `in_flight` slots, each with one Order call in flight; a
-// slot sends the next envelope when its call ends (as bench/etcd's puts do).
+// slot sends the next envelope when its call ends (as bench/etcd's puts do). With `echo`
+// (--submit grpc-echo) the calls are Echo: answered at once, nothing ordered or acknowledged.
 class GrpcLoad {
  public:
   GrpcLoad(const std::string& target, const Options& options, int in_flight, uint64_t run,
-           Samples& samples)
-      : options_(options), run_(run), samples_(samples) {
+           Samples& samples, bool echo)
+      : options_(options), run_(run), samples_(samples), echo_(echo) {
     for (int i = 0; i < kChannels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a TCP connection per channel
@@ -148,22 +157,27 @@ class GrpcLoad {
                            "-" + std::to_string(slot.sequence));
     ++slot.sequence;
     slot.sent = SteadyClock::now();
-    slot.stub->async()->Order(slot.context.get(), &slot.request, &slot.response,
-                              [this, &slot](grpc::Status status) { OnDone(slot, status); });
+    auto done = [this, &slot](grpc::Status status) { OnDone(slot, status); };
+    if (echo_) {
+      slot.stub->async()->Echo(slot.context.get(), &slot.request, &slot.response, done);
+    } else {
+      slot.stub->async()->Order(slot.context.get(), &slot.request, &slot.response, done);
+    }
   }
 
   void OnDone(Slot& slot, const grpc::Status& status) {
     const auto now = SteadyClock::now();
     {
-      if (status.ok()) {
+      const bool acknowledged = status.ok() && !echo_;
+      if (acknowledged) {
         samples_.Acknowledged(slot.response.block_number(), slot.response.tx_index(),
                               [&slot] { return slot.request.envelope(); });
       }
       std::lock_guard lock(mutex_);
-      if (status.ok()) ++acknowledged_;
+      if (acknowledged) ++acknowledged_;
       if (slot.sent >= window_start_ && now <= window_end_) {
         if (status.ok()) {
-          ++outcomes_["ordered"];
+          ++outcomes_[echo_ ? "echoed" : "ordered"];
           latency_->Add(
               std::chrono::duration_cast<std::chrono::microseconds>(now - slot.sent).count());
         } else {
@@ -184,6 +198,7 @@ class GrpcLoad {
   const Options& options_;
   const uint64_t run_;
   Samples& samples_;
+  const bool echo_;
   std::vector<std::unique_ptr<milkbench::OrderingSubmit::Stub>> stubs_;
   std::vector<Slot> slots_;  // sized before the first call: slots never move
   SteadyClock::time_point window_start_, window_end_;
@@ -256,8 +271,8 @@ Result<std::unique_ptr<SubmitServer>> SubmitServer::Start(node::Node& leader) {
 
 void RunGrpc(const std::string& target, const Options& options, int in_flight, uint64_t run,
              Samples& samples, LatencyRecorder& latency,
-             std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged) {
-  GrpcLoad load(target, options, in_flight, run, samples);
+             std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged, bool echo) {
+  GrpcLoad load(target, options, in_flight, run, samples, echo);
   load.Run(latency, outcomes, acknowledged);
 }
 

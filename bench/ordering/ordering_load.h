@@ -89,10 +89,11 @@ class SubmitServer {
 
 // One window at `in_flight` envelopes in flight, each way. Adds the outcomes of calls that ended
 // in the window, their latencies, and every acknowledged envelope (window or not) to
-// `acknowledged`; samples acknowledgements.
+// `acknowledged`; samples acknowledgements. `echo`: the same calls answered at once, ordering
+// nothing (outcome "echoed"; nothing acknowledged).
 void RunGrpc(const std::string& target, const Options& options, int in_flight, uint64_t run,
              Samples& samples, LatencyRecorder& latency,
-             std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged);
+             std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged, bool echo);
 void RunInProcess(node::Node& leader, const Options& options, int in_flight, uint64_t run,
                   Samples& samples, LatencyRecorder& latency,
                   std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged);

@@ -46,6 +46,11 @@ TEST_CASE("the ordering ratio against etcd comes from the ordering run, not from
         std::string::npos);
   CHECK(Line(table, "our 3-consenter signed transfers / etcd puts").find("0.20x") !=
         std::string::npos);
+  CHECK(Line(table, "the call's ceiling").empty());  // no grpc-echo run: no row
+
+  inputs.ordering["figures"]["best_per_s_grpc-echo"] = 45000.0;
+  CHECK(Line(Table(inputs), "the same calls answered at once").find("45000") != std::string::npos);
+  CHECK(Line(Table(inputs), "the call's ceiling / etcd puts").find("4.50x") != std::string::npos);
 
   inputs.ordering["figures"]["best_per_s_grpc"] = 20000.0;
   CHECK(Line(Table(inputs), "our 3-consenter ordering / etcd puts")
