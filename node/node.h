@@ -135,11 +135,13 @@ class Node {
   // committer marks such envelopes invalid (they prove no txid, so none is indexed). The future
   // answers once the block is committed here. kFailedPrecondition unless
   // NodeOptions.unchecked_ordering; kNotFound for an unknown chain; kUnavailable when this node
-  // does not lead the chain or is stopping. tx_id only tells waiters apart: it must be unique among those in
-  // flight.
+  // does not lead the chain or is stopping. tx_id only tells waiters apart: it must be unique
+  // among those in flight. `done`, when set and the envelope is accepted, is called with what
+  // the future resolves to (OrderedCallback), as Gateway.Submit answers.
   Result<std::shared_future<Result<OrderedTx>>> OrderUnchecked(const std::string& chain_id,
                                                                std::string bytes,
-                                                               const std::string& tx_id);
+                                                               const std::string& tx_id,
+                                                               OrderedCallback done = nullptr);
   // A Raft message from another consenter, handed to the chain's consenter unless refused
   // (RaftRouting says why). On a TLS stream (sender.tls) the message is accepted only when the
   // sender's client certificate is the one the chain config binds to consenter message.from()

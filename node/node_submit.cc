@@ -134,7 +134,8 @@ void Node::SubmitAsync(const std::string& chain_id, const milkpb::Envelope& enve
 
 Result<std::shared_future<Result<OrderedTx>>> Node::OrderUnchecked(const std::string& chain_id,
                                                                    std::string bytes,
-                                                                   const std::string& tx_id) {
+                                                                   const std::string& tx_id,
+                                                                   OrderedCallback done) {
   if (!options_.unchecked_ordering) {
     return FailedPrecondition("unchecked ordering is for the in-process ordering benchmark only");
   }
@@ -149,7 +150,7 @@ Result<std::shared_future<Result<OrderedTx>>> Node::OrderUnchecked(const std::st
   if (consenter == nullptr || !consenter->is_leader()) {
     return Unavailable("this node does not lead chain '" + chain_id + "'");
   }
-  return consenter->Submit(std::move(bytes), tx_id, /*isolated=*/false);
+  return consenter->Submit(std::move(bytes), tx_id, /*isolated=*/false, std::move(done));
 }
 
 namespace {

@@ -14,37 +14,31 @@ namespace {
 
 // Threads that hand envelopes to the orderer; each keeps in-flight/threads envelopes waiting.
 constexpr int kSubmitters = 2;
-// An envelope not ordered within this has failed (the node's own submit timeout is 30 s).
-constexpr auto kAnswerWaitMax = std::chrono::seconds(30);
 
 // The benchmark's client RPC: hands each envelope to the leader and answers when its block is
-// committed. Orders are answered in the order they were handed over (the orderer commits them
-// in that order), by one thread that waits for each in turn.
+// committed, from the orderer's callback, as Gateway.Submit does (node/submit_calls.h).
 class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
  public:
-  explicit SubmitService(node::Node& leader) : leader_(leader), answerer_([this] { Answer(); }) {}
-  ~SubmitService() override {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    answerer_.join();
-  }
+  explicit SubmitService(node::Node& leader) : leader_(leader) {}
 
   grpc::ServerUnaryReactor* Order(grpc::CallbackServerContext* context,
                                   const milkbench::OrderRequest* request,
                                   milkbench::OrderResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    std::unique_lock lock(mutex_);
-    auto future = leader_.OrderUnchecked(kChain, request->envelope(), request->tx_id());
-    if (!future.ok()) {
-      lock.unlock();
-      reactor->Finish(node::ToGrpc(future.status()));
-      return reactor;
-    }
-    waiting_.push_back({std::move(future).value(), reactor, response});
-    cv_.notify_one();
+    // gRPC keeps request and response until Finish; the orderer answers every envelope it
+    // accepts, at the latest when the node stops.
+    auto accepted = leader_.OrderUnchecked(
+        kChain, request->envelope(), request->tx_id(),
+        [reactor, response](const Result<node::OrderedTx>& ordered) {
+          if (!ordered.ok()) {
+            reactor->Finish(node::ToGrpc(ordered.status()));
+            return;
+          }
+          response->set_block_number(ordered->block_number);
+          response->set_tx_index(ordered->tx_index);
+          reactor->Finish(grpc::Status::OK);
+        });
+    if (!accepted.ok()) reactor->Finish(node::ToGrpc(accepted.status()));
     return reactor;
   }
 
@@ -57,46 +51,7 @@ class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
   }
 
  private:
-  struct Waiting {
-    std::shared_future<Result<node::OrderedTx>> future;
-    grpc::ServerUnaryReactor* reactor;
-    milkbench::OrderResponse* response;
-  };
-
-  void Answer() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
-      if (waiting_.empty()) return;
-      Waiting w = std::move(waiting_.front());
-      waiting_.pop_front();
-      lock.unlock();
-      // Bounded, so the server's Shutdown (which waits for every call to finish) cannot hang
-      // on an envelope the orderer never answers.
-      if (w.future.wait_for(kAnswerWaitMax) != std::future_status::ready) {
-        w.reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                       "not ordered within the benchmark's bound"));
-        lock.lock();
-        continue;
-      }
-      const Result<node::OrderedTx>& ordered = w.future.get();
-      if (ordered.ok()) {
-        w.response->set_block_number(ordered->block_number);
-        w.response->set_tx_index(ordered->tx_index);
-        w.reactor->Finish(grpc::Status::OK);
-      } else {
-        w.reactor->Finish(node::ToGrpc(ordered.status()));
-      }
-      lock.lock();
-    }
-  }
-
   node::Node& leader_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<Waiting> waiting_;  // guarded by mutex_
-  bool stopping_ = false;        // guarded by mutex_
-  std::thread answerer_;
 };
 
 // The client side of --submit grpc: `in_flight` slots, each with one Order call in flight; a

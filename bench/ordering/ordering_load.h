@@ -83,7 +83,8 @@ class SubmitServer {
   static Result<std::unique_ptr<SubmitServer>> Start(node::Node& leader);
   virtual ~SubmitServer() = default;
   virtual const std::string& target() const = 0;  // "127.0.0.1:port"
-  // Ends every call (those the orderer never answers after a bound) and stops serving.
+  // Stops serving once every call has been answered (the orderer answers every envelope it
+  // accepted: when its block commits, or when the node stops).
   virtual void Shutdown() = 0;
 };
 
