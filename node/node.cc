@@ -82,7 +82,8 @@ Node::Node(NodeOptions options, const chaincode::Registry& registry, const Clock
       pool_(options_.validation_threads),
       transport_(ClusterTransportOptions{}, options_.peer_credentials),
       peer_channels_(std::make_shared<PeerChannels>(options_.peer_credentials)),
-      submit_calls_(std::make_unique<SubmitCalls>(options_.submit_timeout_ms)) {}
+      submit_calls_(std::make_unique<SubmitCalls>(options_.submit_timeout_ms)),
+      forward_calls_(std::make_unique<ForwardCalls>(peer_channels_)) {}
 
 Node::~Node() {
   Stop();

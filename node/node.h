@@ -4,6 +4,7 @@
 // Thread-safety: all public methods are safe from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -32,6 +33,8 @@
 #include "node/submit_calls.h"
 
 namespace milk::node {
+
+class RaftConsenter;
 
 struct NodeOptions {
   std::string data_dir;
@@ -191,6 +194,26 @@ class Node {
   // answer says committed), or at its deadline if this node lags.
   void Forward(const std::shared_ptr<Chain>& chain, uint64_t leader,
                const milkpb::Envelope& envelope, std::shared_ptr<SubmitCall> call);
+  // A checked envelope on a consenter: to its orderer when this node leads, else forwarded to
+  // the leader (answered kUnavailable when `forwarded`: never forwarded twice).
+  void Route(const std::shared_ptr<Chain>& chain, RaftConsenter& consenter, std::string bytes,
+             const std::string& tx_id, bool is_config, const milkpb::Envelope& envelope,
+             bool forwarded, std::shared_ptr<SubmitCall> call);
+  // A submit that arrived while its chain had no leader, retried every kLeaderPoll until one is
+  // known or `until` passes (then kUnavailable).
+  struct WaitingForLeader {
+    std::shared_ptr<Chain> chain;
+    std::shared_ptr<RaftConsenter> consenter;
+    std::string bytes;
+    std::string tx_id;
+    bool is_config = false;
+    milkpb::Envelope envelope;
+    bool forwarded = false;
+    std::shared_ptr<SubmitCall> call;
+    std::chrono::steady_clock::time_point until;
+  };
+  static constexpr std::chrono::milliseconds kLeaderPoll{10};
+  void RouteOnceLed(const std::shared_ptr<WaitingForLeader>& waiting);
 
   const NodeOptions options_;
   const chaincode::Registry& registry_;
@@ -201,8 +224,9 @@ class Node {
   ClusterTransport transport_;
   // Channels to other nodes for forwarding, block fetch and pulling (node/raft/peer_client.h).
   const std::shared_ptr<PeerChannels> peer_channels_;
-  // Submits waiting for their block, with their deadlines.
+  // Submits waiting for their block, with their deadlines; and those forwarded to a leader.
   const std::unique_ptr<SubmitCalls> submit_calls_;
+  const std::unique_ptr<ForwardCalls> forward_calls_;
 
   // One JoinChain, LeaveChain or role switch at a time: each creates or moves a chain's
   // directory, which is not atomic.

@@ -99,37 +99,66 @@ void Node::SubmitAsync(const std::string& chain_id, const milkpb::Envelope& enve
     }
     return Forward(chain, 0, envelope, submit_calls_->Start(tx_id, std::move(done)));  // a peer
   }
-  // During an election (a fresh chain, or after a leader died) wait for a leader rather than
-  // refusing: a few election timeouts at most.
-  const auto election_wait = std::chrono::steady_clock::now() +
-                             std::chrono::milliseconds(3 * options_.raft_tick_ms *
-                                                       2 * options_.raft_election_ticks);
-  while (consenter->leader() == 0 && std::chrono::steady_clock::now() < election_wait) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (!consenter->is_leader()) {
-    if (forwarded) {
-      return done(Unavailable("this consenter no longer leads chain '" + chain_id + "'; retry"));
-    }
-    return Forward(chain, consenter->leader(), envelope,
-                   submit_calls_->Start(tx_id, std::move(done)));
-  }
   std::shared_ptr<SubmitCall> call = submit_calls_->Start(tx_id, std::move(done));
-  consenter->Submit(std::move(bytes), tx_id, is_config,
-                    [call, tx_id](const Result<OrderedTx>& ordered) {
-                      if (!ordered.ok()) {
-                        call->Answer(ordered.status());
-                        return;
-                      }
-                      milkpb::SubmitResponse response;
-                      response.set_tx_id(tx_id);
-                      response.set_block_number(ordered->block_number);
-                      response.set_committed(true);
-                      response.set_code(
-                          static_cast<milkpb::TxValidationCode>(ordered->validation_code));
-                      response.set_tx_index(ordered->tx_index);
-                      call->Answer(std::move(response));
-                    });
+  if (consenter->leader() != 0) {
+    return Route(chain, *consenter, std::move(bytes), tx_id, is_config, envelope, forwarded,
+                 std::move(call));
+  }
+  // During an election (a fresh chain, or after a leader died) wait for a leader rather than
+  // refusing, a few election timeouts at most; the wait holds no thread (SubmitCalls::After).
+  auto waiting = std::make_shared<WaitingForLeader>(WaitingForLeader{
+      chain, consenter, std::move(bytes), tx_id, is_config, envelope, forwarded, std::move(call),
+      std::chrono::steady_clock::now() +
+          std::chrono::milliseconds(3 * options_.raft_tick_ms * 2 * options_.raft_election_ticks)});
+  submit_calls_->After(kLeaderPoll, [this, waiting] { RouteOnceLed(waiting); });
+}
+
+void Node::RouteOnceLed(const std::shared_ptr<WaitingForLeader>& w) {
+  if (w->call->answered()) return;  // its deadline passed, or the node stopped
+  if (w->consenter->leader() == 0) {
+    if (std::chrono::steady_clock::now() < w->until) {
+      submit_calls_->After(kLeaderPoll, [this, w] { RouteOnceLed(w); });
+      return;
+    }
+    // Never forwarded on to another consenter: with no leader it would forward it on again.
+    w->call->Answer(Unavailable("chain '" + w->chain->chain_id() +
+                                "' has no leader right now (election in progress); retry"));
+    return;
+  }
+  Route(w->chain, *w->consenter, std::move(w->bytes), w->tx_id, w->is_config, w->envelope,
+        w->forwarded, w->call);
+}
+
+void Node::Route(const std::shared_ptr<Chain>& chain, RaftConsenter& consenter, std::string bytes,
+                 const std::string& tx_id, bool is_config, const milkpb::Envelope& envelope,
+                 bool forwarded, std::shared_ptr<SubmitCall> call) {
+  if (!consenter.is_leader()) {
+    const uint64_t leader = consenter.leader();
+    if (forwarded || leader == 0) {  // leader 0: lost since it was checked
+      call->Answer(Unavailable(forwarded ? "this consenter no longer leads chain '" +
+                                               chain->chain_id() + "'; retry"
+                                         : "chain '" + chain->chain_id() +
+                                               "' has no leader right now (election in "
+                                               "progress); retry"));
+      return;
+    }
+    return Forward(chain, leader, envelope, std::move(call));
+  }
+  consenter.Submit(std::move(bytes), tx_id, is_config,
+                   [call, tx_id](const Result<OrderedTx>& ordered) {
+                     if (!ordered.ok()) {
+                       call->Answer(ordered.status());
+                       return;
+                     }
+                     milkpb::SubmitResponse response;
+                     response.set_tx_id(tx_id);
+                     response.set_block_number(ordered->block_number);
+                     response.set_committed(true);
+                     response.set_code(
+                         static_cast<milkpb::TxValidationCode>(ordered->validation_code));
+                     response.set_tx_index(ordered->tx_index);
+                     call->Answer(std::move(response));
+                   });
 }
 
 Result<std::shared_future<Result<OrderedTx>>> Node::OrderUnchecked(const std::string& chain_id,
@@ -162,38 +191,44 @@ namespace {
 // answer says where).
 void AfterLocalCommit(const std::shared_ptr<Chain>& chain, const std::shared_ptr<SubmitCall>& call,
                       Result<milkpb::SubmitResponse> forwarded) {
-  if (!forwarded.ok() || !forwarded->committed()) {
+  // A chain that stopped committing (Chain::failure) will not reach the block: answer now.
+  if (!forwarded.ok() || !forwarded->committed() || !chain->failure().ok()) {
     call->Answer(std::move(forwarded));
     return;
   }
-  call->SetTimeoutAnswer(forwarded);
   const uint64_t block = forwarded->block_number();
-  chain->WhenBlock(block, [call, answer = *std::move(forwarded)] { call->Answer(answer); });
+  call->SetTimeoutAnswer(*std::move(forwarded));
+  // The waiter holds the call (SubmitCalls only watches it) and answers with the leader's
+  // answer, kept once, in the call. A call its deadline answered stays until the block arrives
+  // or the chain closes; Chain::WhenBlock bounds how many wait.
+  chain->WhenBlock(block, [call] {
+    std::optional<Result<milkpb::SubmitResponse>> answer = call->TimeoutAnswer();
+    if (answer.has_value()) call->Answer(*std::move(answer));
+  });
 }
 
 // Tries the consenters from `next` on until one answers other than kUnavailable (a peer that
 // does not order the chain; any consenter forwards to its leader).
-void ForwardToAny(std::shared_ptr<PeerChannels> channels, std::vector<std::string> endpoints,
-                  size_t next, milkpb::SubmitRequest request, int64_t timeout_ms,
+void ForwardToAny(ForwardCalls& calls, std::vector<std::string> endpoints, size_t next,
+                  milkpb::SubmitRequest request, int64_t timeout_ms,
                   std::shared_ptr<Chain> chain, std::shared_ptr<SubmitCall> call, Status last) {
-  if (next >= endpoints.size()) {
+  if (next >= endpoints.size() || call->answered()) {
     call->Answer(std::move(last));
     return;
   }
   const std::string endpoint = endpoints[next];
   milkpb::SubmitRequest copy = request;
-  ForwardSubmit(*channels, endpoint, std::move(copy), timeout_ms,
-                [channels, endpoints = std::move(endpoints), next, request = std::move(request),
-                 timeout_ms, chain = std::move(chain),
-                 call = std::move(call)](Result<milkpb::SubmitResponse> response) mutable {
-                  if (response.ok() || response.status().code() != Code::kUnavailable) {
-                    AfterLocalCommit(chain, call, std::move(response));
-                    return;
-                  }
-                  ForwardToAny(std::move(channels), std::move(endpoints), next + 1,
-                               std::move(request), timeout_ms, std::move(chain), std::move(call),
-                               response.status());
-                });
+  calls.Submit(endpoint, std::move(copy), timeout_ms,
+               [&calls, endpoints = std::move(endpoints), next, request = std::move(request),
+                timeout_ms, chain = std::move(chain),
+                call = std::move(call)](Result<milkpb::SubmitResponse> response) mutable {
+                 if (response.ok() || response.status().code() != Code::kUnavailable) {
+                   AfterLocalCommit(chain, call, std::move(response));
+                   return;
+                 }
+                 ForwardToAny(calls, std::move(endpoints), next + 1, std::move(request),
+                              timeout_ms, std::move(chain), std::move(call), response.status());
+               });
 }
 
 }  // namespace
@@ -208,7 +243,7 @@ void Node::Forward(const std::shared_ptr<Chain>& chain, uint64_t leader,
   if (leader == 0) {
     std::vector<std::string> endpoints;
     for (const auto& c : consenters) endpoints.push_back(c.endpoint);
-    return ForwardToAny(peer_channels_, std::move(endpoints), 0, std::move(request),
+    return ForwardToAny(*forward_calls_, std::move(endpoints), 0, std::move(request),
                         options_.submit_timeout_ms, chain, std::move(call),
                         Unavailable("chain '" + chain_id + "' names no consenter"));
   }
@@ -226,10 +261,10 @@ void Node::Forward(const std::shared_ptr<Chain>& chain, uint64_t leader,
     call->Answer(std::move(cut));
     return;
   }
-  ForwardSubmit(*peer_channels_, endpoint, std::move(request), options_.submit_timeout_ms,
-                [chain, call](Result<milkpb::SubmitResponse> response) {
-                  AfterLocalCommit(chain, call, std::move(response));
-                });
+  forward_calls_->Submit(endpoint, std::move(request), options_.submit_timeout_ms,
+                         [chain, call](Result<milkpb::SubmitResponse> response) {
+                           AfterLocalCommit(chain, call, std::move(response));
+                         });
 }
 
 Result<milkpb::ClusterStatusResponse> Node::ClusterStatus(const std::string& chain_id) const {
@@ -331,8 +366,10 @@ void Node::Stop() {
     if (runtime->puller) runtime->puller->Stop();
     runtime->chain->Close();
   }
-  // What is still open waits on another node (a forwarded submit): answered kUnavailable.
+  // What is still open waits on another node (a forwarded submit) or for a leader: answered
+  // kUnavailable. Then the forwarded calls are cancelled, and none outlives the node.
   submit_calls_->Stop();
+  forward_calls_->Stop();
   transport_.Stop();
 }
 

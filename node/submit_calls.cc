@@ -25,6 +25,11 @@ void SubmitCall::SetTimeoutAnswer(Result<milkpb::SubmitResponse> answer) {
   timeout_answer_ = std::move(answer);
 }
 
+bool SubmitCall::answered() const {
+  std::lock_guard lock(mutex_);
+  return answered_;
+}
+
 std::optional<Result<milkpb::SubmitResponse>> SubmitCall::TimeoutAnswer() const {
   std::lock_guard lock(mutex_);
   return timeout_answer_;
@@ -55,13 +60,22 @@ std::shared_ptr<SubmitCall> SubmitCalls::Start(const std::string& tx_id, SubmitC
   return call;
 }
 
+void SubmitCalls::After(std::chrono::milliseconds delay, std::function<void()> fn) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return;
+  timers_.emplace(std::chrono::steady_clock::now() + delay, std::move(fn));
+  cv_.notify_all();
+}
+
 void SubmitCalls::Stop() {
   std::deque<Entry> open;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> timers;
   {
     std::lock_guard lock(mutex_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
     open.swap(entries_);
+    timers.swap(timers_);
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -76,26 +90,29 @@ void SubmitCalls::Stop() {
 void SubmitCalls::Loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (entries_.empty()) {
-      cv_.wait(lock, [&] { return stopping_ || !entries_.empty(); });
-      continue;
-    }
-    // Answered calls leave their entries behind; drop them without waiting for their deadline.
+    // Answered calls leave their entries behind; drop those at the front.
     while (!entries_.empty() && entries_.front().call.expired()) entries_.pop_front();
-    if (entries_.empty()) continue;
     const auto now = std::chrono::steady_clock::now();
-    if (entries_.front().deadline > now) {
-      // Woken at the oldest deadline, or every second to drop answered entries.
-      cv_.wait_until(lock, std::min(entries_.front().deadline, now + std::chrono::seconds(1)),
-                     [&] { return stopping_; });
-      continue;
+    std::vector<std::function<void()>> timers;
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+      timers.push_back(std::move(timers_.begin()->second));
+      timers_.erase(timers_.begin());
     }
     std::vector<Entry> due;
     while (!entries_.empty() && entries_.front().deadline <= now) {
       due.push_back(std::move(entries_.front()));
       entries_.pop_front();
     }
+    if (timers.empty() && due.empty()) {
+      // Until the next deadline or timer; at least every second, to drop answered entries.
+      auto wake = now + std::chrono::seconds(1);
+      if (!entries_.empty()) wake = std::min(wake, entries_.front().deadline);
+      if (!timers_.empty()) wake = std::min(wake, timers_.begin()->first);
+      cv_.wait_until(lock, wake);
+      continue;
+    }
     lock.unlock();
+    for (auto& fn : timers) fn();
     for (Entry& entry : due) {
       auto call = entry.call.lock();
       if (call == nullptr) continue;
@@ -107,6 +124,7 @@ void SubmitCalls::Loop() {
       }
       call->Answer(*std::move(answer));
     }
+    timers.clear();  // what the timers held goes on this thread, unlocked
     lock.lock();
   }
 }

@@ -4,7 +4,8 @@
 // load. Holding a gRPC thread for each meant thousands of threads, each woken once per answer;
 // instead each submit is a SubmitCall, answered exactly once by whichever comes first: its own
 // path (the orderer's completion, a forwarded call's reply, the local commit after it), its
-// deadline, or Stop. SubmitCalls keeps the deadlines: one thread sleeps until the oldest.
+// deadline, or Stop. SubmitCalls keeps the deadlines, and the retries of submits waiting for an
+// election: one thread sleeps until the next of either.
 //
 // Thread-safety: all methods are safe from any thread.
 #pragma once
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +39,7 @@ class SubmitCall {
   SubmitCall& operator=(const SubmitCall&) = delete;
   // Hands `result` to the callback unless the call was answered already; true if it was this one.
   bool Answer(Result<milkpb::SubmitResponse> result);
+  bool answered() const;
   // What the deadline answers with instead of kDeadlineExceeded ("not ordered within"): a
   // forwarded transaction committed at the leader answers with the leader's reply even when
   // this node lags.
@@ -59,6 +62,10 @@ class SubmitCalls {
   // timeout_ms from now unless answered before. After Stop, it is answered kUnavailable at once
   // (and returned answered).
   std::shared_ptr<SubmitCall> Start(const std::string& tx_id, SubmitCallback done);
+  // Runs `fn` on SubmitCalls' thread `delay` from now (a submit waiting for a leader tries
+  // again without holding a gRPC thread). `fn` must not block. Dropped, not run, after Stop:
+  // what it would have answered is answered by Stop.
+  void After(std::chrono::milliseconds delay, std::function<void()> fn);
   // Answers every call still open with kUnavailable, and every later Start too.
   void Stop();
 
@@ -74,6 +81,7 @@ class SubmitCalls {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Entry> entries_;  // by deadline: one timeout for all, so in order of Start
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> timers_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -296,7 +296,7 @@ bool Chain::closed() const {
 void Chain::WhenBlock(uint64_t number, std::function<void()> then) const {
   {
     std::lock_guard lock(mutex_);
-    if (!closed_ && head_.height <= number) {
+    if (!closed_ && head_.height <= number && block_waiters_.size() < kBlockWaitersMax) {
       block_waiters_.emplace(number, std::move(then));
       return;
     }

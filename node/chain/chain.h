@@ -103,6 +103,9 @@ class Chain {
   // Calls `then` once height() > number, or at Close(), whichever comes first: at once on this
   // thread when either holds already, else on the committing (or closing) thread after the
   // commit, outside the chain's lock. `then` must not block (WaitForBlock without a thread).
+  // At most kBlockWaitersMax wait: past that, `then` is called at once (a node that far behind
+  // answers without waiting rather than grow without bound).
+  static constexpr size_t kBlockWaitersMax = 100000;
   void WhenBlock(uint64_t number, std::function<void()> then) const;
   // Wakes every waiter; later waits return at once.
   void Close();

@@ -86,30 +86,69 @@ Result<std::vector<milkpb::Block>> FetchAvailableBlocks(PeerChannels& channels,
   return FromGrpc(endpoint, status);
 }
 
-void ForwardSubmit(PeerChannels& channels, const std::string& endpoint,
-                   milkpb::SubmitRequest request, int64_t deadline_ms,
-                   std::function<void(Result<milkpb::SubmitResponse>)> done) {
-  // What the call needs until its callback: gRPC holds pointers to all of it.
-  struct Call {
-    std::unique_ptr<milkpb::Gateway::Stub> stub;
-    grpc::ClientContext context;
-    milkpb::SubmitRequest request;
-    milkpb::SubmitResponse response;
-  };
-  auto* call = new Call;
-  call->stub = milkpb::Gateway::NewStub(channels.Get(endpoint));
+// What a forwarded call needs until its callback: gRPC holds pointers to all of it.
+struct ForwardCalls::Call {
+  std::unique_ptr<milkpb::Gateway::Stub> stub;
+  grpc::ClientContext context;
+  milkpb::SubmitRequest request;
+  milkpb::SubmitResponse response;
+};
+
+ForwardCalls::ForwardCalls(std::shared_ptr<PeerChannels> channels)
+    : channels_(std::move(channels)) {}
+
+ForwardCalls::~ForwardCalls() { Stop(); }
+
+void ForwardCalls::Submit(const std::string& endpoint, milkpb::SubmitRequest request,
+                          int64_t deadline_ms,
+                          std::function<void(Result<milkpb::SubmitResponse>)> done) {
+  auto owned = std::make_shared<Call>();
+  Call* call = owned.get();
+  {
+    std::unique_lock lock(mutex_);
+    if (stopping_) {
+      lock.unlock();
+      done(Unavailable("the node is stopping"));
+      return;
+    }
+    calls_.emplace(call, std::move(owned));
+  }
+  call->stub = milkpb::Gateway::NewStub(channels_->Get(endpoint));
   call->request = std::move(request);
   SetDeadline(call->context, deadline_ms);
   call->stub->async()->Submit(
       &call->context, &call->request, &call->response,
-      [call, endpoint, done = std::move(done)](grpc::Status status) {
-        std::unique_ptr<Call> owned(call);
+      [this, call, endpoint, done = std::move(done)](grpc::Status status) {
         if (!status.ok()) {
           done(FromGrpc(endpoint, status));
         } else {
-          done(std::move(owned->response));
+          done(std::move(call->response));
         }
+        Finished(call);
       });
+}
+
+void ForwardCalls::Finished(Call* call) {
+  std::shared_ptr<Call> last;  // freed after the lock is released
+  std::lock_guard lock(mutex_);
+  auto it = calls_.find(call);
+  if (it == calls_.end()) return;
+  last = std::move(it->second);
+  calls_.erase(it);
+  if (calls_.empty()) idle_.notify_all();
+}
+
+void ForwardCalls::Stop() {
+  std::vector<std::shared_ptr<Call>> open;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (const auto& [raw, call] : calls_) open.push_back(call);
+  }
+  for (const auto& call : open) call->context.TryCancel();
+  open.clear();
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return calls_.empty(); });
 }
 
 }  // namespace milk::node

@@ -2,6 +2,7 @@
 // after a snapshot, and Submit forwarding to the leader.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -48,10 +49,35 @@ Result<std::vector<milkpb::Block>> FetchAvailableBlocks(PeerChannels& channels,
                                                         const std::string& chain_id, uint64_t from,
                                                         size_t max_count, int64_t deadline_ms);
 
-// Gateway.Submit on another node (the leader), without a thread waiting: `done` is called once
-// with the answer, on a gRPC thread, bounded by deadline_ms. The remote status comes back as is.
-void ForwardSubmit(PeerChannels& channels, const std::string& endpoint,
-                   milkpb::SubmitRequest request, int64_t deadline_ms,
-                   std::function<void(Result<milkpb::SubmitResponse>)> done);
+// Gateway.Submit forwarded to other nodes (the leader), without a thread waiting, and tracked
+// so that a stopping node cancels them and waits for their callbacks: none outlives the node.
+//
+// Thread-safety: all methods are safe from any thread, Submit from a callback too.
+class ForwardCalls {
+ public:
+  explicit ForwardCalls(std::shared_ptr<PeerChannels> channels);
+  ~ForwardCalls();  // Stop()
+  ForwardCalls(const ForwardCalls&) = delete;
+  ForwardCalls& operator=(const ForwardCalls&) = delete;
+
+  // `done` is called once with the answer, on a gRPC thread, bounded by deadline_ms; the remote
+  // status comes back as is. After Stop, at once with kUnavailable.
+  void Submit(const std::string& endpoint, milkpb::SubmitRequest request, int64_t deadline_ms,
+              std::function<void(Result<milkpb::SubmitResponse>)> done);
+  // Cancels every call in flight and returns once their callbacks have run.
+  void Stop();
+
+ private:
+  struct Call;
+  void Finished(Call* call);
+
+  const std::shared_ptr<PeerChannels> channels_;
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  // In flight; guarded by mutex_. Shared so Stop can cancel outside the lock (a cancelled
+  // call's callback may run on the cancelling thread) while the callback frees its entry.
+  std::map<Call*, std::shared_ptr<Call>> calls_;
+  bool stopping_ = false;  // guarded by mutex_
+};
 
 }  // namespace milk::node

@@ -94,3 +94,36 @@ TEST_CASE("submit calls: a call dropped unanswered still answers, kInternal") {
   REQUIRE(dropped.size() == 1);
   CHECK(dropped.got[0].status().code() == Code::kInternal);
 }
+
+TEST_CASE("submit calls: After runs its function once its delay passes, and not after Stop") {
+  node::SubmitCalls calls(60000);
+  std::mutex mutex;
+  std::vector<std::string> ran;
+  auto record = [&](std::string what) {
+    return [&, what] {
+      std::lock_guard lock(mutex);
+      ran.push_back(what);
+    };
+  };
+  const auto start = std::chrono::steady_clock::now();
+  calls.After(std::chrono::milliseconds(60), record("later"));
+  calls.After(std::chrono::milliseconds(10), record("sooner"));
+  auto ran_count = [&] {
+    std::lock_guard lock(mutex);
+    return ran.size();
+  };
+  for (int i = 0; i < 5000 && ran_count() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(ran_count() == 2);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(60));
+  CHECK(ran == std::vector<std::string>{"sooner", "later"});
+
+  calls.After(std::chrono::milliseconds(0), record("after stop"));
+  calls.Stop();  // may or may not have run it already; nothing runs from here on
+  const size_t at_stop = ran_count();
+  calls.After(std::chrono::milliseconds(0), record("never"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(ran_count() == at_stop);
+  CHECK(ran.back() != "never");
+}

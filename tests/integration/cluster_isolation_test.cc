@@ -4,11 +4,14 @@
 // move, and after healing it converges without disrupting the leader (pre-vote). Also: the
 // leader isolated, forwarding to an unreachable leader refused, and the RPC's refusals.
 #include <algorithm>
+#include <chrono>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "tests/integration/cluster_harness.h"
 #include "tests/integration/cluster_load.h"
@@ -37,6 +40,9 @@ constexpr int64_t kFailoverBoundMs = 5000;
 
 // The series line of Cluster's drop counter in /metrics (no labels): "<name> <value>".
 const std::string kDroppedMetricPrefix = "milk_raft_messages_dropped_by_fault_total ";
+// Gateway.Submit calls a node answered, by outcome.
+const std::string kSubmitsPrefix = "milk_rpc_requests_total{";
+const std::string kSubmitLabel = "method=\"Submit\"";
 
 std::vector<size_t> AllNodes(const TestCluster& cluster) {
   std::vector<size_t> nodes;
@@ -103,20 +109,28 @@ void HealAll(const TestCluster& cluster) {
   for (size_t i = 0; i < cluster.size(); ++i) SetFaults(cluster, i, HealRequest());
 }
 
-// milk_raft_messages_dropped_by_fault_total on node i, from its /metrics; -1 when unreadable.
-double DroppedByFault(const TestCluster& cluster, size_t i) {
+// The sum of node i's /metrics series whose line starts with `prefix` and contains `label`
+// (empty: any); -1 when unreadable.
+double MetricSum(const TestCluster& cluster, size_t i, const std::string& prefix,
+                 const std::string& label = "") {
   nlohmann::json ready = nlohmann::json::parse(
       ReadFileOrEmpty(cluster.node_dir(i) + "/ready.json"), nullptr, false);
   if (!ready.is_object() || !ready.contains("operations")) return -1;
   auto metrics = HttpGet(ready["operations"].get<std::string>(), "/metrics");
   if (!metrics.ok()) return -1;
   std::istringstream lines(*metrics);
+  double sum = 0;
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(kDroppedMetricPrefix, 0) == 0) {
-      return std::stod(line.substr(kDroppedMetricPrefix.size()));
+    if (line.rfind(prefix, 0) == 0 && line.find(label) != std::string::npos) {
+      sum += std::stod(line.substr(line.rfind(' ') + 1));
     }
   }
-  return -1;
+  return sum;
+}
+
+// milk_raft_messages_dropped_by_fault_total on node i; -1 when unreadable.
+double DroppedByFault(const TestCluster& cluster, size_t i) {
+  return MetricSum(cluster, i, kDroppedMetricPrefix);
 }
 
 // Waits (bounded) until the nodes `among` agree on one leader, which is one of them and says it
@@ -362,4 +376,59 @@ TEST_CASE("SetClusterFaults is refused unless testing.fault_injection is on",
 }
 
 }  // namespace
+TEST_CASE("a consenter without a leader refuses submits after the election wait, forwards none, "
+          "and answers other submits meanwhile",
+          "[integration][cluster][faults]") {
+  TestCluster cluster;
+  const size_t cut = 0;  // first in the consenter list: a node that forwarded on would pick itself
+  const client::GatewayClient via_cut = cluster.Client(cut);
+  const client::Signer issuer = cluster.Member("issuer");
+  const std::string alice = cluster.Address("alice");
+  IsolateBothWays(cluster, cut);
+  REQUIRE(PollUntil(kMilestoneTimeoutMs, [&] { return StatusOf(cluster, cut).leader() == 0; }));
+
+  // More waiting submits than gRPC has callback threads (two on this machine): each used to
+  // hold one for the whole election wait, and a node with no leader forwarded them to the
+  // first consenter in the list, itself, again and again.
+  constexpr int kWaiting = 8;
+  std::vector<std::thread> clients;
+  std::vector<Status> outcomes(kWaiting);
+  for (int i = 0; i < kWaiting; ++i) {
+    clients.emplace_back([&, i] {
+      outcomes[i] = InvokeToken(via_cut, issuer, "issue", {alice, std::to_string(i + 1)}).status();
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Meanwhile a Submit refused on sight is refused at once, not after the waiting ones.
+  milkpb::Envelope garbage;
+  garbage.set_payload("not a transaction");
+  const auto sent = std::chrono::steady_clock::now();
+  const Status refused = via_cut.Submit(kChainId, garbage).status();
+  const auto refused_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - sent)
+                              .count();
+  for (auto& client : clients) client.join();
+  INFO("refused: " << refused.ToString() << " after " << refused_ms << " ms");
+  CHECK(refused.code() == Code::kInvalidArgument);
+  // The election wait is 6 ticks x election_ticks (1.2 s here); eight waiting submits on two
+  // threads took ~4 s before.
+  CHECK(refused_ms < 1000);
+  for (const Status& outcome : outcomes) {
+    INFO(outcome.ToString());
+    CHECK(outcome.code() == Code::kUnavailable);
+    CHECK(outcome.message().find("has no leader right now") != std::string::npos);
+  }
+  // Nothing goes on answering Submits after the clients are done (no forwarding loop).
+  const double answered = MetricSum(cluster, cut, kSubmitsPrefix, kSubmitLabel);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(MetricSum(cluster, cut, kSubmitsPrefix, kSubmitLabel) == answered);
+
+  HealAll(cluster);
+  LeaderAmong(cluster, AllNodes(cluster), kConvergeTimeoutMs);
+  auto issued = InvokeToken(via_cut, issuer, "issue", {alice, "1"});
+  INFO(issued.status().ToString());
+  REQUIRE(issued.ok());
+  CHECK(issued->code == milkpb::VALID);
+}
+
 }  // namespace milk::integration
