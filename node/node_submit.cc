@@ -63,6 +63,7 @@ void Node::SubmitAsync(const std::string& chain_id, const milkpb::Envelope& enve
   std::shared_ptr<RaftConsenter> consenter;
   {
     std::shared_lock lock(mutex_);
+    if (stopped_) return done(Unavailable("the node is stopping; retry on another node"));
     auto it = chains_.find(chain_id);
     if (it == chains_.end()) {
       return done(NotFound("chain '" + chain_id + "' is not joined on this node"));
