@@ -9,6 +9,7 @@
 
 #include "milk/services.grpc.pb.h"
 #include "node/raft/peer_client.h"
+#include "node/tests/submit_answers.h"
 
 using namespace milk;
 
@@ -47,20 +48,7 @@ class HeldGateway final : public milkpb::Gateway::CallbackService {
   std::vector<Held> held_;
 };
 
-struct Answers {
-  std::mutex mutex;
-  std::vector<Result<milkpb::SubmitResponse>> got;
-  std::function<void(Result<milkpb::SubmitResponse>)> Callback() {
-    return [this](Result<milkpb::SubmitResponse> result) {
-      std::lock_guard lock(mutex);
-      got.push_back(std::move(result));
-    };
-  }
-  size_t size() {
-    std::lock_guard lock(mutex);
-    return got.size();
-  }
-};
+using Answers = milk::testing::SubmitAnswers;
 
 template <typename Predicate>
 bool Within(std::chrono::milliseconds bound, Predicate done) {

@@ -6,30 +6,13 @@
 #include <vector>
 
 #include "node/submit_calls.h"
+#include "node/tests/submit_answers.h"
 
 using namespace milk;
 
 namespace {
 
-// The answers one call got, in order.
-struct Answers {
-  std::mutex mutex;
-  std::vector<Result<milkpb::SubmitResponse>> got;
-  node::SubmitCallback Callback() {
-    return [this](Result<milkpb::SubmitResponse> result) {
-      std::lock_guard lock(mutex);
-      got.push_back(std::move(result));
-    };
-  }
-  size_t size() {
-    std::lock_guard lock(mutex);
-    return got.size();
-  }
-  bool WaitFor(size_t n) {
-    for (int i = 0; i < 5000 && size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return size() >= n;
-  }
-};
+using Answers = milk::testing::SubmitAnswers;
 
 milkpb::SubmitResponse Committed(uint64_t block) {
   milkpb::SubmitResponse response;
