@@ -39,6 +39,11 @@ Status StatusForCode(uint8_t code, const std::string& chain_id) {
   }
 }
 
+Status NoLeader(const std::string& chain_id) {
+  return Unavailable("chain '" + chain_id + "' has no leader right now (election in progress); "
+                     "retry");
+}
+
 }  // namespace
 
 Result<milkpb::SubmitResponse> Node::Submit(const std::string& chain_id,
@@ -122,8 +127,7 @@ void Node::RouteOnceLed(const std::shared_ptr<WaitingForLeader>& w) {
       return;
     }
     // Never forwarded on to another consenter: with no leader it would forward it on again.
-    w->call->Answer(Unavailable("chain '" + w->chain->chain_id() +
-                                "' has no leader right now (election in progress); retry"));
+    w->call->Answer(NoLeader(w->chain->chain_id()));
     return;
   }
   Route(w->chain, *w->consenter, std::move(w->bytes), w->tx_id, w->is_config, w->envelope,
@@ -136,11 +140,9 @@ void Node::Route(const std::shared_ptr<Chain>& chain, RaftConsenter& consenter, 
   if (!consenter.is_leader()) {
     const uint64_t leader = consenter.leader();
     if (forwarded || leader == 0) {  // leader 0: lost since it was checked
-      call->Answer(Unavailable(forwarded ? "this consenter no longer leads chain '" +
-                                               chain->chain_id() + "'; retry"
-                                         : "chain '" + chain->chain_id() +
-                                               "' has no leader right now (election in "
-                                               "progress); retry"));
+      call->Answer(forwarded ? Unavailable("this consenter no longer leads chain '" +
+                                           chain->chain_id() + "'; retry")
+                             : NoLeader(chain->chain_id()));
       return;
     }
     return Forward(chain, leader, envelope, std::move(call));
@@ -254,8 +256,7 @@ void Node::Forward(const std::shared_ptr<Chain>& chain, uint64_t leader,
     if (c.raft_id == leader) endpoint = c.endpoint;
   }
   if (endpoint.empty()) {
-    call->Answer(Unavailable("chain '" + chain_id + "' has no leader right now (election in "
-                             "progress); retry"));
+    call->Answer(NoLeader(chain_id));
     return;
   }
   if (Status cut = faults_.CheckOutbound(chain_id, leader); !cut.ok()) {
