@@ -187,6 +187,8 @@ Result<std::unique_ptr<RunningNode>> RunningNode::Start(
   RpcServerOptions rpc_options;
   rpc_options.listen = config.listen.grpc;
   rpc_options.message_bytes_max = static_cast<int>(config.limits.grpc_message_bytes_max);
+  rpc_options.submit_stream_in_flight_max =
+      static_cast<size_t>(config.limits.submit_stream_in_flight_max);
   rpc_options.tls = tls;
   MILK_ASSIGN_OR_RETURN(running->rpc_,
                         RpcServer::Start(rpc_options, *running->node_, running->metrics_));

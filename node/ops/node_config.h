@@ -55,6 +55,10 @@ struct NodeConfig {
     // Transactions accepted by Submit but not yet in a block; beyond it Submit answers
     // RESOURCE_EXHAUSTED. 200 blocks of 500: a few seconds of peak load. [1, 10000000].
     uint64_t pending_submits_max = 100000;
+    // Gateway.SubmitStream: requests of one stream waiting for their answers; past it the node
+    // reads no more of that stream until answers go out (gRPC's flow control then holds the
+    // client). 4096: eight full blocks. [1, 1000000].
+    uint64_t submit_stream_in_flight_max = 4096;
   };
   struct Validation {
     uint32_t threads = 0;  // signature-checking threads; 0 = one per core. [0, 1024].

@@ -157,6 +157,8 @@ const ConfigKey kKeys[] = {
                      256 * kMiB),
     MILK_INTEGER_KEY("limits.max_timestamp_skew_ms", limits.max_timestamp_skew_ms, 1000, 86400000),
     MILK_INTEGER_KEY("limits.pending_submits_max", limits.pending_submits_max, 1, 10000000),
+    MILK_INTEGER_KEY("limits.submit_stream_in_flight_max", limits.submit_stream_in_flight_max, 1,
+                     1000000),
     MILK_INTEGER_KEY("validation.threads", validation.threads, 0, 1024),
     MILK_INTEGER_KEY("ordering.max_tx_count", ordering.max_tx_count, 1, 100000),
     MILK_INTEGER_KEY("ordering.max_bytes", ordering.max_bytes, kKiB, 256 * kMiB),

@@ -4,6 +4,7 @@
 
 #include "node/ledger/formats.h"
 #include "node/server/access.h"
+#include "node/server/answering_stream.h"
 #include "node/server/cluster_service.h"
 #include "node/server/view_service.h"
 
@@ -45,13 +46,24 @@ Result<std::string> ProposalChainId(const milkpb::SignedProposal& signed_proposa
   return proposal.chain_id();
 }
 
-// Submit is served on gRPC's callback API: it answers once its block commits, and a thread held
-// per waiting submit meant thousands of threads under load (node/submit_calls.h). The other
-// methods are synchronous.
-class GatewayService final : public milkpb::Gateway::WithCallbackMethod_Submit<milkpb::Gateway::Service> {
+// Submit and SubmitStream are served on gRPC's callback API: a submit is answered once its block
+// commits, and a thread held per waiting submit meant thousands of threads under load
+// (node/submit_calls.h). The other methods are synchronous.
+using GatewayBase = milkpb::Gateway::WithCallbackMethod_Submit<
+    milkpb::Gateway::WithCallbackMethod_SubmitStream<milkpb::Gateway::Service>>;
+using SubmitStreamReactor = AnsweringStream<milkpb::SubmitRequest, milkpb::SubmitStreamResponse,
+                                            milkpb::SubmitStreamAnswer>;
+
+class GatewayService final : public GatewayBase {
  public:
-  GatewayService(Node& node, ops::Registry& metrics, int64_t poll_ms, size_t bytes_max)
-      : node_(node), metrics_(metrics), rpc_(metrics), poll_ms_(poll_ms), bytes_max_(bytes_max) {}
+  GatewayService(Node& node, ops::Registry& metrics, int64_t poll_ms, size_t bytes_max,
+                 size_t stream_in_flight_max)
+      : node_(node),
+        metrics_(metrics),
+        rpc_(metrics),
+        poll_ms_(poll_ms),
+        bytes_max_(bytes_max),
+        stream_in_flight_max_(stream_in_flight_max) {}
 
   grpc::Status Evaluate(grpc::ServerContext* context, const milkpb::EvaluateRequest* request,
                         milkpb::EvaluateResponse* response) override {
@@ -95,6 +107,42 @@ class GatewayService final : public milkpb::Gateway::WithCallbackMethod_Submit<m
                         reactor->Finish(rpc_.Done("Submit", result.status()));
                       });
     return reactor;
+  }
+
+  // Each request as Submit would take it, answered on the stream (node/server/answering_stream.h).
+  // Refusals are answers: the stream goes on.
+  grpc::ServerBidiReactor<milkpb::SubmitRequest, milkpb::SubmitStreamResponse>* SubmitStream(
+      grpc::CallbackServerContext* context) override {
+    return SubmitStreamReactor::Start(
+        [this, context](milkpb::SubmitRequest& request, uint64_t sequence,
+                        SubmitStreamReactor::Settle settle) {
+          SubmitCallback answer = [this, sequence, settle = std::move(settle)](
+                                      Result<milkpb::SubmitResponse> result) {
+            milkpb::SubmitStreamAnswer out;
+            out.set_sequence(sequence);
+            const grpc::Status status = rpc_.Done("SubmitStream", result.status());
+            if (result.ok()) {
+              *out.mutable_response() = std::move(result).value();
+            } else {
+              out.set_code(static_cast<int32_t>(status.error_code()));
+              out.set_message(status.error_message());
+            }
+            settle(std::move(out));
+          };
+          Status refused = CheckSize(request, bytes_max_);
+          if (refused.ok()) {
+            refused = CheckChainAccess(node_, request.chain_id(), *context, metrics_,
+                                       "SubmitStream");
+          }
+          if (refused.ok() && !request.has_envelope()) refused = InvalidArgument("no envelope");
+          if (!refused.ok()) {
+            answer(refused);
+            return;
+          }
+          node_.SubmitAsync(request.chain_id(), request.envelope(), request.forwarded(),
+                            std::move(answer));
+        },
+        stream_in_flight_max_);
   }
 
   grpc::Status CommitStatus(grpc::ServerContext* context,
@@ -185,6 +233,7 @@ class GatewayService final : public milkpb::Gateway::WithCallbackMethod_Submit<m
   RpcCounter rpc_;
   int64_t poll_ms_;
   size_t bytes_max_;
+  size_t stream_in_flight_max_;
 };
 
 class DeliverService final : public milkpb::Deliver::Service {
@@ -346,7 +395,8 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcServerOptions& opti
                                                     ops::Registry& metrics) {
   std::unique_ptr<RpcServer> server(new RpcServer());
   server->gateway_ = std::make_unique<GatewayService>(
-      node, metrics, options.poll_ms, static_cast<size_t>(options.message_bytes_max));
+      node, metrics, options.poll_ms, static_cast<size_t>(options.message_bytes_max),
+      options.submit_stream_in_flight_max);
   server->deliver_ = std::make_unique<DeliverService>(node, metrics, options.poll_ms);
   server->admin_ = std::make_unique<AdminService>(node, metrics);
   ClusterServiceOptions cluster;

@@ -22,6 +22,9 @@ struct RpcServerOptions {
   int message_bytes_max = 4 << 20;
   // How long CommitStatus(wait) and Deliver(follow) wait between checks for cancellation.
   int64_t poll_ms = 200;
+  // Gateway.SubmitStream: requests of one stream waiting for their answers before the node
+  // reads no more of it (node.yaml limits.submit_stream_in_flight_max).
+  size_t submit_stream_in_flight_max = 4096;
   // TLS (node.yaml tls section): the server presents tls->cert_pem and requires a client
   // certificate chaining to one of tls->ca_pems at the handshake; every chain-scoped call then
   // checks that the certificate belongs to an org of that chain (node/server/access.h), and the

@@ -28,28 +28,6 @@ constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
 
 int64_t NowMs() { return SystemClock::Instance().NowMs(); }
 
-using RpcCounts = std::map<std::pair<std::string, std::string>, double>;
-
-// milk_rpc_requests_total{method="...",code="..."} N lines of /metrics.
-RpcCounts ReadRpcCounts(const TestNode& node) {
-  auto text = HttpGet(node.operations_endpoint(), "/metrics");
-  INFO(text.status().ToString());
-  REQUIRE(text.ok());
-  RpcCounts counts;
-  std::istringstream lines(*text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("milk_rpc_requests_total{", 0) != 0) continue;
-    auto label = [&line](const std::string& name) {
-      const size_t start = line.find(name + "=\"");
-      if (start == std::string::npos) return std::string();
-      const size_t value = start + name.size() + 2;
-      return line.substr(value, line.find('"', value) - value);
-    };
-    counts[{label("method"), label("code")}] = std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return counts;
-}
-
 client::Signer CertifiedSigner(const std::string& org, const std::string& root_secret_key,
                                int64_t not_before_ms, int64_t not_after_ms) {
   crypto::KeyPair key = crypto::GenerateKeyPair();

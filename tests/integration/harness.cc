@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "crypto/clock.h"
@@ -353,6 +354,25 @@ Result<std::string> QueryToken(const client::GatewayClient& peer, const client::
                               std::to_string(response.status()) + ": " + response.message());
   }
   return response.payload();
+}
+
+RpcCounts ReadRpcCounts(const TestNode& node) {
+  auto text = HttpGet(node.operations_endpoint(), "/metrics");
+  INFO(text.status().ToString());
+  REQUIRE(text.ok());
+  RpcCounts counts;
+  std::istringstream lines(*text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("milk_rpc_requests_total{", 0) != 0) continue;
+    auto label = [&line](const std::string& name) {
+      const size_t start = line.find(name + "=\"");
+      if (start == std::string::npos) return std::string();
+      const size_t value = start + name.size() + 2;
+      return line.substr(value, line.find('"', value) - value);
+    };
+    counts[{label("method"), label("code")}] = std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return counts;
 }
 
 }  // namespace milk::integration

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/status.h"
@@ -144,6 +146,10 @@ Result<std::string> QueryToken(const client::GatewayClient& peer, const client::
 // GET path from "host:port" over plain HTTP/1.0; the response body, or an error. Bounded by
 // socket timeouts.
 Result<std::string> HttpGet(const std::string& endpoint, const std::string& path);
+
+// The node's milk_rpc_requests_total counters from /metrics, by (method, code).
+using RpcCounts = std::map<std::pair<std::string, std::string>, double>;
+RpcCounts ReadRpcCounts(const TestNode& node);
 
 // True when a check of the running test case has failed (set by a Catch2 listener).
 bool CurrentTestFailed();

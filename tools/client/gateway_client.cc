@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -142,6 +144,67 @@ Result<milkpb::SubmitResponse> GatewayClient::Submit(const std::string& chain_id
   MILK_RETURN_IF_ERROR(
       UnaryCall(gateway_.get(), &milkpb::Gateway::Stub::Submit, request, &response));
   return response;
+}
+
+std::unique_ptr<SubmitStream> GatewayClient::OpenSubmitStream() const {
+  return std::make_unique<SubmitStream>([this](grpc::ClientContext* context, auto* reactor) {
+    gateway_->async()->SubmitStream(context, reactor);
+  });
+}
+
+std::vector<Result<milkpb::SubmitResponse>> GatewayClient::SubmitAll(
+    const std::string& chain_id, const std::vector<milkpb::Envelope>& envelopes,
+    size_t in_flight) const {
+  const Status unanswered = DeadlineExceeded(endpoint_ + ": no answer on the submit stream within " +
+                                             std::to_string(options_.deadline_ms) + " ms");
+  std::vector<Result<milkpb::SubmitResponse>> results(envelopes.size(), unanswered);
+  const auto patience = std::chrono::milliseconds(options_.deadline_ms);
+  std::mutex mutex;
+  std::condition_variable answered;
+  size_t waiting = 0;  // guarded by mutex
+  std::unique_ptr<SubmitStream> stream = OpenSubmitStream();
+  bool stalled = false;  // no answer for a whole deadline
+  for (size_t i = 0; i < envelopes.size() && !stalled; ++i) {
+    {
+      std::unique_lock lock(mutex);
+      stalled = !answered.wait_for(lock, patience,
+                                   [&] { return waiting < std::max<size_t>(1, in_flight); });
+      if (stalled) break;
+      ++waiting;
+    }
+    milkpb::SubmitRequest request;
+    request.set_chain_id(chain_id);
+    *request.mutable_envelope() = envelopes[i];
+    stream->Send(std::move(request), [&, i](Result<milkpb::SubmitStreamAnswer> answer) {
+      Result<milkpb::SubmitResponse> result = unanswered;
+      if (!answer.ok()) {
+        result = WithEndpoint(answer.status(), endpoint_);
+      } else if (answer->code() != 0) {
+        result = Status(static_cast<Code>(answer->code()), answer->message());
+      } else {
+        result = std::move(*answer->mutable_response());
+      }
+      std::lock_guard lock(mutex);
+      results[i] = std::move(result);
+      --waiting;
+      answered.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mutex);
+    while (waiting > 0 && !stalled) {
+      const size_t before = waiting;
+      stalled = !answered.wait_for(lock, patience, [&] { return waiting < before; });
+    }
+  }
+  if (stalled) stream->Cancel();
+  stream->Close();
+  if (stalled) {
+    for (auto& result : results) {
+      if (!result.ok() && result.status().code() == Code::kCancelled) result = unanswered;
+    }
+  }
+  return results;
 }
 
 Result<milkpb::CommitStatusResponse> GatewayClient::CommitStatus(const std::string& chain_id,

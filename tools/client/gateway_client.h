@@ -19,6 +19,7 @@
 #include "crypto/status.h"
 #include "milk/services.grpc.pb.h"
 #include "milk/services.pb.h"
+#include "tools/client/answered_stream.h"
 #include "tools/client/signer.h"
 
 namespace grpc {
@@ -62,6 +63,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& endpoint,
 using BlockCallback = std::function<bool(const milkpb::Block&)>;
 using EventsCallback = std::function<bool(const milkpb::ChaincodeEventsResponse&)>;
 
+// Gateway.SubmitStream's client side (tools/client/answered_stream.h).
+using SubmitStream =
+    AnsweredStream<milkpb::SubmitRequest, milkpb::SubmitStreamResponse, milkpb::SubmitStreamAnswer>;
+
 class GatewayClient {
  public:
   // endpoint: "host:port". Connects lazily, on the first call, with options.credentials.
@@ -80,6 +85,16 @@ class GatewayClient {
   // Returns once the envelope is durably ordered.
   Result<milkpb::SubmitResponse> Submit(const std::string& chain_id,
                                         const milkpb::Envelope& envelope) const;
+  // A Gateway.SubmitStream of its own (with no deadline: each request is answered within the
+  // node's submit timeout).
+  std::unique_ptr<SubmitStream> OpenSubmitStream() const;
+  // Submits every envelope on one Gateway.SubmitStream, at most `in_flight` waiting for their
+  // answers at once. Result i is what Submit would have returned for envelopes[i]. When no
+  // answer arrives for the deadline, the stream is cancelled and what is unanswered gets
+  // kDeadlineExceeded.
+  std::vector<Result<milkpb::SubmitResponse>> SubmitAll(
+      const std::string& chain_id, const std::vector<milkpb::Envelope>& envelopes,
+      size_t in_flight = 1024) const;
   // wait: block until the transaction commits, bounded by the deadline.
   // sequenced_response: also the response of a sequenced call (CommitStatusRequest).
   Result<milkpb::CommitStatusResponse> CommitStatus(const std::string& chain_id,

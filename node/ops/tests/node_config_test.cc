@@ -78,6 +78,7 @@ TEST_CASE("a minimal file gets every documented default", "[config]") {
   CHECK(config->limits.grpc_message_bytes_max == 4194304);
   CHECK(config->limits.max_timestamp_skew_ms == 300000);
   CHECK(config->limits.pending_submits_max == 100000);
+  CHECK(config->limits.submit_stream_in_flight_max == 4096);
   CHECK(config->validation.threads == 0);
   CHECK(config->ordering.max_tx_count == 500);
   CHECK(config->ordering.max_bytes == 4194304);
@@ -101,6 +102,7 @@ TEST_CASE("every key can be set", "[config]") {
       "  grpc_message_bytes_max: 8388608\n"
       "  max_timestamp_skew_ms: 1000\n"
       "  pending_submits_max: 1\n"
+      "  submit_stream_in_flight_max: 7\n"
       "validation: {threads: 3}\n"
       "ordering: {max_tx_count: 100000, max_bytes: 1024, batch_timeout_ms: 60000}\n"
       "log: {level: warn, format: json}\n",
@@ -119,6 +121,7 @@ TEST_CASE("every key can be set", "[config]") {
   CHECK(config->limits.grpc_message_bytes_max == 8388608);
   CHECK(config->limits.max_timestamp_skew_ms == 1000);
   CHECK(config->limits.pending_submits_max == 1);
+  CHECK(config->limits.submit_stream_in_flight_max == 7);
   CHECK(config->validation.threads == 3);
   CHECK(EffectiveValidationThreads(*config) == 3);
   CHECK(config->ordering.max_tx_count == 100000);
@@ -203,6 +206,9 @@ TEST_CASE("out-of-range and mistyped values name the key and the range", "[confi
        "limits.pending_submits_max: must be an integer in "
        "[1, 10000000], got \"0\""},
       {"limits: {pending_submits_max: 10000001}", "[1, 10000000]"},
+      {"limits: {submit_stream_in_flight_max: 0}",
+       "limits.submit_stream_in_flight_max: must be an integer in [1, 1000000], got \"0\""},
+      {"limits: {submit_stream_in_flight_max: 1000001}", "[1, 1000000]"},
       {"validation: {threads: -1}", "validation.threads: must be an integer in [0, 1024]"},
       {"validation: {threads: 1025}", "validation.threads: must be an integer in [0, 1024]"},
       {"validation: {threads: four}",
@@ -348,10 +354,12 @@ TEST_CASE("NodeConfigEntries lists every key in order", "[config]") {
   Result<NodeConfig> config = Parse("");
   REQUIRE(config.ok());
   auto entries = NodeConfigEntries(*config);
-  REQUIRE(entries.size() == 27);
+  REQUIRE(entries.size() == 28);
   CHECK(entries.front() == std::make_pair(std::string("node.name"), std::string("peer0")));
   CHECK(entries[12] ==
         std::make_pair(std::string("limits.pending_submits_max"), std::string("100000")));
+  CHECK(entries[13] == std::make_pair(std::string("limits.submit_stream_in_flight_max"),
+                                      std::string("4096")));
   CHECK(entries.back() == std::make_pair(std::string("log.format"), std::string("text")));
   // Round trip: every value's string form is accepted back as an override.
   NodeConfig copy = *config;
