@@ -12,12 +12,14 @@
 // Raft replication over TLS, fsync of the WAL and of the block files, and the committer storing
 // each block (it finds the envelopes invalid, which costs a parse).
 //
-// Two ways in (--submit): "grpc", like etcd's puts, one unary call per envelope from a client in
-// this process over loopback (plaintext, as the etcd benchmark's) to a benchmark-only service
-// (ordering_submit.proto) in front of the leader; and "in-process", the ordering path alone.
-// bench/compare sets the grpc figure against etcd. A third, "grpc-echo", makes the same calls
-// to a method that answers at once and orders nothing: the most unary calls per second this
-// machine carries, the ceiling of the grpc way.
+// The ways in (--submit), each from a client in this process over loopback (plaintext, as the
+// etcd benchmark's) to a benchmark-only service (ordering_submit.proto) in front of the leader:
+// "grpc-stream", two streams carrying many envelopes each, answered on the stream as
+// Gateway.SubmitStream answers (the same server code, node/server/answering_stream.h, and the
+// same in-flight bound); "grpc", like etcd's puts, one unary call per envelope; and
+// "in-process", the ordering path alone. bench/compare sets the stream figure against etcd and
+// shows the unary one beside it. "grpc-echo" makes the same unary calls to a method that
+// answers at once and orders nothing: the most unary calls per second this machine carries.
 //
 // After the runs every node must reach the leader's height with the same last header hash, the
 // blocks added must hold at least as many envelopes as were acknowledged, and a sample of the
@@ -184,6 +186,9 @@ Level RunLevel(node::Node& leader, const std::string& target, const Options& opt
   if (submit == "grpc" || submit == "grpc-echo") {
     ordering::RunGrpc(target, options, in_flight, run, samples, latency, outcomes, acknowledged,
                       /*echo=*/submit == "grpc-echo");
+  } else if (submit == "grpc-stream") {
+    ordering::RunGrpcStream(target, options, in_flight, run, samples, latency, outcomes,
+                            acknowledged);
   } else {
     ordering::RunInProcess(leader, options, in_flight, run, samples, latency, outcomes,
                            acknowledged);
@@ -198,9 +203,11 @@ Level RunLevel(node::Node& leader, const std::string& target, const Options& opt
   report.committed = outcomes.count(counted) ? outcomes.at(counted) : 0;
   report.outcomes = outcomes;
   report.latency = Summarize(latency.Samples());
-  report.latency_what = submit == "grpc"        ? "client call to its answer (committed on the leader)"
-                        : submit == "grpc-echo" ? "client call to its answer (nothing ordered)"
-                                                : "handed to the orderer to committed on the leader";
+  report.latency_what =
+      submit == "grpc"          ? "client call to its answer (committed on the leader)"
+      : submit == "grpc-echo"   ? "client call to its answer (nothing ordered)"
+      : submit == "grpc-stream" ? "sent on the stream to its answer (committed on the leader)"
+                                : "handed to the orderer to committed on the leader";
   report.figures["envelopes_per_s"] = report.Rate();
   report.params["submit"] = submit;
   report.params["in_flight"] = std::to_string(in_flight);
@@ -302,10 +309,11 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::Range(1, 100000));
   app.add_option("--submit", options.submit,
-                 "How envelopes reach the leader, one run of each level each: grpc, in-process, "
-                 "grpc-echo (the same calls answered at once: the unary call's own ceiling)")
+                 "How envelopes reach the leader, one run of each level each: grpc (a unary call "
+                 "each), grpc-stream (two streams, as Gateway.SubmitStream), in-process, "
+                 "grpc-echo (the same unary calls answered at once: the call's own ceiling)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"grpc", "in-process", "grpc-echo"}));
+      ->check(CLI::IsMember({"grpc", "grpc-stream", "in-process", "grpc-echo"}));
   app.add_option("--payload-bytes", options.payload_bytes, "Serialized envelope size")
       ->check(CLI::Range(milk::bench::ordering::kPayloadBytesMin, 1 << 20));
   app.add_flag("--json", options.json, "Print the best level's report as JSON on the last line");

@@ -6,8 +6,10 @@
 #include <future>
 #include <thread>
 
+#include "node/server/answering_stream.h"
 #include "node/server/services.h"
 #include "ordering_submit.grpc.pb.h"
+#include "tools/client/answered_stream.h"
 
 namespace milk::bench::ordering {
 namespace {
@@ -15,8 +17,16 @@ namespace {
 // Threads that hand envelopes to the orderer; each keeps in-flight/threads envelopes waiting.
 constexpr int kSubmitters = 2;
 
-// The benchmark's client RPC: hands each envelope to the leader and answers when its block is
-// committed, from the orderer's callback, as Gateway.Submit does (node/submit_calls.h).
+using OrderStreamServer =
+    node::AnsweringStream<milkbench::OrderRequest, milkbench::OrderStreamResponse,
+                          milkbench::OrderStreamAnswer>;
+using OrderStreamClient =
+    client::AnsweredStream<milkbench::OrderRequest, milkbench::OrderStreamResponse,
+                           milkbench::OrderStreamAnswer>;
+
+// The benchmark's client RPCs: hand each envelope to the leader and answer when its block is
+// committed, from the orderer's callback, as Gateway.Submit and Gateway.SubmitStream do
+// (node/submit_calls.h, node/server/answering_stream.h).
 class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
  public:
   explicit SubmitService(node::Node& leader) : leader_(leader) {}
@@ -40,6 +50,31 @@ class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
         });
     if (!accepted.ok()) reactor->Finish(node::ToGrpc(accepted.status()));
     return reactor;
+  }
+
+  // Gateway.SubmitStream's server code and default bound, in front of OrderUnchecked.
+  grpc::ServerBidiReactor<milkbench::OrderRequest, milkbench::OrderStreamResponse>* OrderStream(
+      grpc::CallbackServerContext*) override {
+    return OrderStreamServer::Start(
+        [this](milkbench::OrderRequest& request, uint64_t sequence,
+               OrderStreamServer::Settle settle) {
+          auto answer = [sequence, settle](const Result<node::OrderedTx>& ordered) {
+            milkbench::OrderStreamAnswer out;
+            out.set_sequence(sequence);
+            if (ordered.ok()) {
+              out.mutable_response()->set_block_number(ordered->block_number);
+              out.mutable_response()->set_tx_index(ordered->tx_index);
+            } else {
+              out.set_code(static_cast<int32_t>(ordered.status().code()));
+              out.set_message(ordered.status().message());
+            }
+            settle(std::move(out));
+          };
+          auto accepted =
+              leader_.OrderUnchecked(kChain, request.envelope(), request.tx_id(), answer);
+          if (!accepted.ok()) answer(accepted.status());
+        },
+        node::RpcServerOptions{}.submit_stream_in_flight_max);
   }
 
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
@@ -165,6 +200,125 @@ class GrpcLoad {
   std::map<std::string, uint64_t> outcomes_;  // guarded by mutex_
 };
 
+// The client side of --submit grpc-stream: kStreams streams (one per TCP connection), each
+// keeping in_flight / kStreams envelopes waiting; each answer sends the next envelope on the
+// same stream until the window ends.
+class GrpcStreamLoad {
+ public:
+  GrpcStreamLoad(const std::string& target, const Options& options, int in_flight, uint64_t run,
+                 Samples& samples)
+      : options_(options), run_(run), samples_(samples) {
+    window_ = static_cast<size_t>(std::max(1, in_flight / kStreams));
+    for (int i = 0; i < kStreams; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a TCP connection per channel
+      auto stream = std::make_unique<Stream>();
+      stream->index = i;
+      stream->stub = milkbench::OrderingSubmit::NewStub(
+          grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+      streams_.push_back(std::move(stream));
+    }
+  }
+
+  void Run(LatencyRecorder& latency, std::map<std::string, uint64_t>& outcomes,
+           uint64_t& acknowledged) {
+    window_start_ = SteadyClock::now() + Seconds(options_.warmup_seconds);
+    window_end_ = window_start_ + Seconds(options_.seconds);
+    latency_ = &latency;
+    in_flight_ = static_cast<int>(window_ * streams_.size());
+    for (auto& stream : streams_) {
+      Stream* s = stream.get();
+      s->client = std::make_unique<OrderStreamClient>(
+          [s](grpc::ClientContext* context, auto* reactor) {
+            s->stub->async()->OrderStream(context, reactor);
+          });
+      for (size_t j = 0; j < window_; ++j) Send(*s);
+    }
+    {
+      std::unique_lock lock(mutex_);
+      done_.wait(lock, [this] { return in_flight_ == 0; });
+    }
+    for (auto& stream : streams_) {
+      const grpc::Status closed = stream->client->Close();
+      if (!closed.ok()) {
+        std::lock_guard lock(mutex_);
+        ++outcomes_["error:stream:" + std::string(milk::CodeName(
+                                          static_cast<Code>(closed.error_code())))];
+      }
+    }
+    for (const auto& [name, count] : outcomes_) outcomes[name] += count;
+    acknowledged += acknowledged_;
+  }
+
+ private:
+  static constexpr int kStreams = 2;
+  struct Stream {
+    int index = 0;
+    std::unique_ptr<milkbench::OrderingSubmit::Stub> stub;
+    std::unique_ptr<OrderStreamClient> client;
+    std::atomic<uint64_t> sequence{0};
+  };
+
+  void Send(Stream& s) {
+    const uint64_t sequence = s.sequence++;
+    milkbench::OrderRequest request;
+    request.set_envelope(EnvelopeBytes(options_.payload_bytes, run_, s.index, sequence));
+    request.set_tx_id("stream-" + std::to_string(run_) + "-" + std::to_string(s.index) + "-" +
+                      std::to_string(sequence));
+    const auto sent = SteadyClock::now();
+    s.client->Send(std::move(request),
+                   [this, &s, sent, sequence](Result<milkbench::OrderStreamAnswer> answer) {
+                     OnAnswer(s, sent, sequence, answer);
+                   });
+  }
+
+  void OnAnswer(Stream& s, SteadyClock::time_point sent, uint64_t sequence,
+                const Result<milkbench::OrderStreamAnswer>& answer) {
+    const auto now = SteadyClock::now();
+    const bool ordered = answer.ok() && answer->code() == 0;
+    if (ordered) {
+      samples_.Acknowledged(answer->response().block_number(), answer->response().tx_index(),
+                            [&] {
+                              return EnvelopeBytes(options_.payload_bytes, run_, s.index,
+                                                   sequence);
+                            });
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (ordered) ++acknowledged_;
+      if (sent >= window_start_ && now <= window_end_) {
+        if (ordered) {
+          ++outcomes_["ordered"];
+          latency_->Add(std::chrono::duration_cast<std::chrono::microseconds>(now - sent).count());
+        } else {
+          const Code code = answer.ok() ? static_cast<Code>(answer->code())
+                                        : answer.status().code();
+          ++outcomes_["error:" + std::string(milk::CodeName(code))];
+        }
+      }
+    }
+    if (now < window_end_ && answer.ok()) {
+      Send(s);
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    if (--in_flight_ == 0) done_.notify_all();
+  }
+
+  const Options& options_;
+  const uint64_t run_;
+  Samples& samples_;
+  size_t window_ = 1;
+  std::vector<std::unique_ptr<Stream>> streams_;
+  SteadyClock::time_point window_start_, window_end_;
+  LatencyRecorder* latency_ = nullptr;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  int in_flight_ = 0;                         // guarded by mutex_
+  uint64_t acknowledged_ = 0;                 // guarded by mutex_
+  std::map<std::string, uint64_t> outcomes_;  // guarded by mutex_
+};
+
 class SubmitServerImpl final : public SubmitServer {
  public:
   explicit SubmitServerImpl(node::Node& leader) : service_(leader) {}
@@ -228,6 +382,13 @@ void RunGrpc(const std::string& target, const Options& options, int in_flight, u
              Samples& samples, LatencyRecorder& latency,
              std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged, bool echo) {
   GrpcLoad load(target, options, in_flight, run, samples, echo);
+  load.Run(latency, outcomes, acknowledged);
+}
+
+void RunGrpcStream(const std::string& target, const Options& options, int in_flight, uint64_t run,
+                   Samples& samples, LatencyRecorder& latency,
+                   std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged) {
+  GrpcStreamLoad load(target, options, in_flight, run, samples);
   load.Run(latency, outcomes, acknowledged);
 }
 

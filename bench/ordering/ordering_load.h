@@ -1,6 +1,6 @@
 // The ways envelopes reach the leader in the ordering benchmark (bench/ordering/ordering_bench.cc,
-// docs/PERFORMANCE.md "Ordering alone"): over a unary gRPC call per envelope, as etcd's puts, or
-// in-process; the envelopes themselves, and the sample of acknowledgements read back afterwards.
+// docs/PERFORMANCE.md "Ordering alone"): over a unary gRPC call per envelope, as etcd's puts,
+// over streams as Gateway.SubmitStream carries submits, or in-process; the envelopes themselves, and the sample of acknowledgements read back afterwards.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -95,6 +95,11 @@ class SubmitServer {
 void RunGrpc(const std::string& target, const Options& options, int in_flight, uint64_t run,
              Samples& samples, LatencyRecorder& latency,
              std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged, bool echo);
+// The same over two Gateway.SubmitStream-like streams (OrderStream), in_flight/2 envelopes
+// waiting on each.
+void RunGrpcStream(const std::string& target, const Options& options, int in_flight, uint64_t run,
+                   Samples& samples, LatencyRecorder& latency,
+                   std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged);
 void RunInProcess(node::Node& leader, const Options& options, int in_flight, uint64_t run,
                   Samples& samples, LatencyRecorder& latency,
                   std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged);

@@ -47,8 +47,8 @@ std::string VerdictAtMost(double value, double target) {
 
 Status PrintCompareTable(const CompareInputs& in, std::ostream& out) {
   std::vector<Row> rows;
-  double verify_rate = 0, one = 0, three = 0, pg = 0, etcd = 0, ordering = 0, ordering_alone = 0,
-         call_ceiling = 0;
+  double verify_rate = 0, one = 0, three = 0, pg = 0, etcd = 0, ordering_unary = 0,
+         ordering_stream = 0, ordering_alone = 0, call_ceiling = 0;
   if (!in.signatures.is_null()) {
     MILK_ASSIGN_OR_RETURN(verify_rate, Number(in.signatures, {"figures", "verify_per_s"}, "signatures"));
     rows.push_back({"Ed25519 verifications/s (libsodium, all cores)", Fixed(verify_rate, 0), "", ""});
@@ -92,13 +92,21 @@ Status PrintCompareTable(const CompareInputs& in, std::ostream& out) {
     rows.push_back({"three consenters: committed transfers/s", "-", ">= 2500", "not run"});
   }
   if (!in.ordering.is_null()) {
-    // The like-for-like figure is the gRPC way's (a client call per envelope, as etcd's puts);
-    // a run without it leaves the ratio "not run" whatever else it measured.
+    // Judged against etcd: envelopes sent as a client submits them, over gRPC, through the
+    // submit stream (Gateway.SubmitStream's server code) when the run has it, else a unary call
+    // each; a run with neither leaves the ratio "not run" whatever else it measured.
+    Result<double> stream = Number(in.ordering, {"figures", "best_per_s_grpc-stream"}, "ordering");
+    if (stream.ok()) {
+      ordering_stream = *stream;
+      rows.push_back({"three consenters: 256-byte envelopes ordered/s, on a submit stream",
+                      Fixed(ordering_stream, 0), "", ""});
+    }
     Result<double> grpc = Number(in.ordering, {"figures", "best_per_s_grpc"}, "ordering");
     if (grpc.ok()) {
-      ordering = *grpc;
-      rows.push_back({"three consenters: 256-byte envelopes ordered/s, a client RPC each",
-                      Fixed(ordering, 0), "", ""});
+      ordering_unary = *grpc;
+      rows.push_back({std::string(stream.ok() ? "  the same" : "three consenters: 256-byte envelopes ordered/s") +
+                          ", a unary client call each",
+                      Fixed(ordering_unary, 0), "", ""});
     }
     Result<double> alone = Number(in.ordering, {"figures", "best_per_s_in-process"}, "ordering");
     if (alone.ok()) {
@@ -106,12 +114,12 @@ Status PrintCompareTable(const CompareInputs& in, std::ostream& out) {
       rows.push_back({"  the same handed over in-process (ordering alone, no client RPC)",
                       Fixed(ordering_alone, 0), "", ""});
     }
-    if (!grpc.ok() && !alone.ok()) return grpc.status();
-    // The same unary call answered at once, ordering nothing: the most the gRPC way can reach.
+    if (!stream.ok() && !grpc.ok() && !alone.ok()) return grpc.status();
+    // The same unary call answered at once, ordering nothing: the most the unary way can reach.
     Result<double> echo = Number(in.ordering, {"figures", "best_per_s_grpc-echo"}, "ordering");
     if (echo.ok()) {
       call_ceiling = *echo;
-      rows.push_back({"  the same calls answered at once, nothing ordered (the call's ceiling)",
+      rows.push_back({"  unary calls answered at once, nothing ordered (the unary call's ceiling)",
                       Fixed(call_ceiling, 0), "", ""});
     }
   }
@@ -120,9 +128,18 @@ Status PrintCompareTable(const CompareInputs& in, std::ostream& out) {
     rows.push_back({"etcd 3 members: 256-byte puts/s (best of " +
                         in.etcd.value("best_clients", nlohmann::json(0)).dump() + " in flight)",
                     Fixed(etcd, 0), "", ""});
-    if (ordering > 0) {
-      rows.push_back({"  our 3-consenter ordering / etcd puts (a client RPC each)",
-                      Fixed(ordering / etcd, 2) + "x", ">= 3x", Verdict(ordering / etcd, 3)});
+    if (ordering_stream > 0) {
+      rows.push_back({"  our 3-consenter ordering / etcd puts (on a submit stream)",
+                      Fixed(ordering_stream / etcd, 2) + "x", ">= 3x",
+                      Verdict(ordering_stream / etcd, 3)});
+      if (ordering_unary > 0) {
+        rows.push_back({"  the same with a unary call each / etcd puts",
+                        Fixed(ordering_unary / etcd, 2) + "x", "", ""});
+      }
+    } else if (ordering_unary > 0) {
+      rows.push_back({"  our 3-consenter ordering / etcd puts (a unary call each)",
+                      Fixed(ordering_unary / etcd, 2) + "x", ">= 3x",
+                      Verdict(ordering_unary / etcd, 3)});
     } else {
       rows.push_back({"  our 3-consenter ordering / etcd puts", "-", ">= 3x", "not run"});
     }
@@ -131,8 +148,8 @@ Status PrintCompareTable(const CompareInputs& in, std::ostream& out) {
                       Fixed(ordering_alone / etcd, 2) + "x", "", ""});
     }
     if (call_ceiling > 0) {
-      rows.push_back({"  the call's ceiling / etcd puts", Fixed(call_ceiling / etcd, 2) + "x",
-                      "", ""});
+      rows.push_back({"  the unary call's ceiling / etcd puts",
+                      Fixed(call_ceiling / etcd, 2) + "x", "", ""});
     }
     if (three > 0) {
       rows.push_back({"  our 3-consenter signed transfers / etcd puts",

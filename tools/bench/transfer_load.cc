@@ -106,6 +106,7 @@ struct Stream {
   size_t index = 0;
   const client::Signer* wallets[2] = {nullptr, nullptr};
   milkpb::Gateway::Stub* stub = nullptr;
+  client::SubmitStream* submit_stream = nullptr;  // with --submit stream: its connection's
   std::vector<client::BuiltProposal> txs;
   size_t next = 0;
   // The call in progress.
@@ -202,14 +203,37 @@ class Run {
     if (!envelope.ok()) return Finish(s, "error:envelope:" + std::string(CodeName(envelope.status().code())));
     s.submit_request.set_chain_id(options_.chain_id);
     *s.submit_request.mutable_envelope() = std::move(envelope).value();
-    NewContext(s);
     s.submit_start = SteadyClock::now();
+    if (s.submit_stream != nullptr) {
+      s.submit_stream->Send(std::move(s.submit_request),
+                            [this, &s](Result<milkpb::SubmitStreamAnswer> settled) {
+                              OnStreamAnswer(s, settled);
+                            });
+      return;
+    }
+    NewContext(s);
     s.stub->async()->Submit(s.context.get(), &s.submit_request, &s.submit_response,
                             [this, &s](grpc::Status st) { OnSubmitted(s, st); });
   }
 
+  void OnStreamAnswer(Stream& s, Result<milkpb::SubmitStreamAnswer>& answer) {
+    if (!answer.ok()) {
+      return Finish(s, "error:submit:" + std::string(CodeName(answer.status().code())));
+    }
+    if (answer->code() != 0) {
+      return Finish(s, "error:submit:" + std::string(CodeName(static_cast<Code>(answer->code()))));
+    }
+    s.submit_response = std::move(*answer->mutable_response());
+    Submitted(s);
+  }
+
   void OnSubmitted(Stream& s, const grpc::Status& status) {
     if (!status.ok()) return Finish(s, "error:submit:" + CodeText(status));
+    Submitted(s);
+  }
+
+  // The submit was answered OK (s.submit_response).
+  void Submitted(Stream& s) {
     const auto now = SteadyClock::now();
     submit_.Add(MicrosBetween(s.submit_start, now));
     if (s.submit_response.committed()) {  // the node answered after committing the block
@@ -291,6 +315,17 @@ Result<Report> RunTransferLoad(const client::Signer& issuer, const TransferLoadO
       stubs.push_back(milkpb::Gateway::NewStub(channels.back()));
     }
   }
+  // With --submit stream, one Gateway.SubmitStream per connection, shared by its streams.
+  std::vector<std::unique_ptr<client::SubmitStream>> submit_streams;
+  if (options.submit_stream) {
+    for (auto& stub : stubs) {
+      milkpb::Gateway::Stub* raw = stub.get();
+      submit_streams.push_back(std::make_unique<client::SubmitStream>(
+          [raw](grpc::ClientContext* context, auto* reactor) {
+            raw->async()->SubmitStream(context, reactor);
+          }));
+    }
+  }
   std::vector<std::unique_ptr<Stream>> streams;
   for (size_t k = 0; k < options.streams; ++k) {
     auto s = std::make_unique<Stream>();
@@ -298,6 +333,7 @@ Result<Report> RunTransferLoad(const client::Signer& issuer, const TransferLoadO
     s->wallets[0] = &wallets[2 * k];
     s->wallets[1] = &wallets[2 * k + 1];
     s->stub = stubs[k % stubs.size()].get();
+    if (options.submit_stream) s->submit_stream = submit_streams[k % stubs.size()].get();
     const uint64_t count = options.transactions / options.streams +
                            (k < options.transactions % options.streams ? 1 : 0);
     s->txs.resize(count);
@@ -332,6 +368,11 @@ Result<Report> RunTransferLoad(const client::Signer& issuer, const TransferLoadO
   }
   Run run(options, std::move(streams));
   Report report = run.Go();
+  for (auto& stream : submit_streams) {
+    const grpc::Status closed = stream->Close();  // every transfer has its answer by now
+    if (!closed.ok()) ++report.outcomes["error:submit_stream:" + closed.error_message()];
+  }
+  report.params["submit"] = options.submit_stream ? "stream" : "unary";
   report.params["chain"] = options.chain_id;
   report.params["peers"] = std::to_string(options.endpoints.size());
   report.params["streams"] = std::to_string(options.streams);

@@ -10,7 +10,8 @@
 //   3. Pre-signing (not measured): every transfer proposal is built and signed ahead. Stream k
 //      owns wallets 2k and 2k+1 and sends one unit back and forth between them.
 //   4. The run: each stream endorses its next proposal, signs the envelope (it covers the
-//      endorsement, so it cannot be signed ahead), submits it and waits for its commit (the
+//      endorsement, so it cannot be signed ahead), submits it (a unary Submit, or a message on
+//      the connection's Gateway.SubmitStream with --submit stream) and waits for its commit (the
 //      Submit answer carries the validation code when the node committed the block first;
 //      otherwise CommitStatus is asked), then starts the next. Streams never conflict with each other, so every non-VALID outcome is a
 //      finding, not a property of the load. With a rate, transactions start no faster than it
@@ -41,6 +42,9 @@ struct TransferLoadOptions {
   std::vector<std::string> endpoints;
   client::GatewayOptions gateway;
   int connections = 4;            // channels per endpoint, each its own TCP connection
+  // Submit on one Gateway.SubmitStream per connection instead of a unary Submit per transfer
+  // (Endorse stays a unary call: its answer is needed to sign the envelope).
+  bool submit_stream = false;
   uint32_t streams = 1000;        // transfers in flight at once (2 wallets each)
   uint64_t transactions = 100000; // measured transfers in all
   double rate = 0;                // starts per second; 0 = as fast as the streams go

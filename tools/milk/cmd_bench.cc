@@ -163,6 +163,13 @@ void RegisterBenchCommands(CLI::App& app, const std::shared_ptr<CliContext>& ctx
                         "gRPC connections per --peer")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  transfers
+      ->add_option_function<std::string>(
+          "--submit",
+          [options](const std::string& way) { options->submit_stream = way == "stream"; },
+          "How transfers are submitted: unary (a Gateway.Submit call each, the default) or "
+          "stream (one Gateway.SubmitStream per connection)")
+      ->check(CLI::IsMember({"unary", "stream"}));
   transfers->add_option("--seed", options->seed,
                         "Derives the bench wallets (the same seed reuses them)")
       ->capture_default_str();

@@ -40,21 +40,47 @@ TEST_CASE("the ordering ratio against etcd comes from the ordering run, not from
                      {"figures",
                       {{"best_per_s_grpc", 35000.0}, {"best_per_s_in-process", 120000.0}}}};
   const std::string table = Table(inputs);
-  CHECK(Line(table, "our 3-consenter ordering / etcd puts (a client RPC each)")
+  CHECK(Line(table, "our 3-consenter ordering / etcd puts (a unary call each)")
             .find("3.50x   target >= 3x: met") != std::string::npos);
   CHECK(Line(table, "ordering alone (in-process) / etcd puts").find("12.00x") !=
         std::string::npos);
   CHECK(Line(table, "our 3-consenter signed transfers / etcd puts").find("0.20x") !=
         std::string::npos);
-  CHECK(Line(table, "the call's ceiling").empty());  // no grpc-echo run: no row
+  CHECK(Line(table, "the unary call's ceiling").empty());  // no grpc-echo run: no row
 
   inputs.ordering["figures"]["best_per_s_grpc-echo"] = 45000.0;
-  CHECK(Line(Table(inputs), "the same calls answered at once").find("45000") != std::string::npos);
-  CHECK(Line(Table(inputs), "the call's ceiling / etcd puts").find("4.50x") != std::string::npos);
+  CHECK(Line(Table(inputs), "unary calls answered at once").find("45000") != std::string::npos);
+  CHECK(Line(Table(inputs), "the unary call's ceiling / etcd puts").find("4.50x") !=
+        std::string::npos);
 
   inputs.ordering["figures"]["best_per_s_grpc"] = 20000.0;
   CHECK(Line(Table(inputs), "our 3-consenter ordering / etcd puts")
             .find("MISSED (67% of target)") != std::string::npos);
+}
+
+TEST_CASE("with a submit-stream run, the stream's figure is judged and the unary one shown",
+          "[compare_table]") {
+  CompareInputs inputs = WithEtcd();
+  inputs.ordering = {{"tx_per_s", 25000.0},
+                     {"figures",
+                      {{"best_per_s_grpc", 25000.0},
+                       {"best_per_s_grpc-stream", 41000.0},
+                       {"best_per_s_in-process", 120000.0}}}};
+  std::string table = Table(inputs);
+  CHECK(Line(table, "three consenters: 256-byte envelopes ordered/s, on a submit stream")
+            .find("41000") != std::string::npos);
+  CHECK(Line(table, "the same, a unary client call each").find("25000") != std::string::npos);
+  CHECK(Line(table, "our 3-consenter ordering / etcd puts (on a submit stream)")
+            .find("4.10x   target >= 3x: met") != std::string::npos);
+  const std::string unary = Line(table, "the same with a unary call each / etcd puts");
+  CHECK(unary.find("2.50x") != std::string::npos);
+  CHECK(unary.find("target") == std::string::npos);  // shown, not judged
+  CHECK(Line(table, "our 3-consenter ordering / etcd puts (a unary call each)").empty());
+
+  inputs.ordering["figures"]["best_per_s_grpc-stream"] = 27000.0;
+  table = Table(inputs);
+  CHECK(Line(table, "our 3-consenter ordering / etcd puts (on a submit stream)")
+            .find("MISSED (90% of target)") != std::string::npos);
 }
 
 TEST_CASE("without an ordering run the etcd ratio says not run", "[compare_table]") {
