@@ -83,6 +83,25 @@ TEST_CASE("with a submit-stream run, the stream's figure is judged and the unary
             .find("MISSED (90% of target)") != std::string::npos);
 }
 
+TEST_CASE("the signing ceiling is printed when the signature run measured signing",
+          "[compare_table]") {
+  CompareInputs inputs;
+  inputs.verifications_per_tx = 2;
+  inputs.one_node = {{"tx_per_s", 6000.0}, {"latency", {{"p99_ms", 300.0}}}};
+  inputs.signatures = {{"figures", {{"verify_per_s", 60000.0}}}};
+  std::string table = Table(inputs);
+  CHECK(Line(table, "share of the signature bound (30000 tx/s at 2 verifications/tx)")
+            .find("20.0%") != std::string::npos);
+  CHECK(Line(table, "signing and verifying alone allow").empty());
+  // 2 / 60,000 + 2 / 150,000 s per transfer: 21,429 transfers/s; 60% of 30,000 is 84% of it.
+  inputs.signatures["figures"]["sign_per_s"] = 150000.0;
+  table = Table(inputs);
+  CHECK(Line(table, "signing and verifying alone allow (2 verifications + 2 signatures/tx")
+            .find("21429") != std::string::npos);
+  CHECK(Line(table, "60% of the signature bound, as a share of that").find("84%") !=
+        std::string::npos);
+}
+
 TEST_CASE("without an ordering run the etcd ratio says not run", "[compare_table]") {
   const std::string table = Table(WithEtcd());
   CHECK(Line(table, "our 3-consenter ordering / etcd puts").find("not run") != std::string::npos);
