@@ -1,16 +1,17 @@
 // The server side of a stream whose every request gets exactly one answer on the same stream
 // (Gateway.SubmitStream; the ordering benchmark's OrderStream). Answers go out in the order they
-// are settled, not the order sent, several per message when they settle together (a block
-// commits hundreds at once), so a stream costs a message per block rather than a call per
-// request.
+// are settled, not the order sent: one write at a time, and whatever settled while a write was
+// in flight goes out together in the next (a block settles hundreds at once, so they take a
+// message or two), rather than a call per request.
 //
 // Flow control: at most `in_flight_max` requests wait for their answers. Past that no request is
 // read until answers have been written, so gRPC's flow control holds the client back and neither
 // side queues without bound.
 //
 // The stream ends OK once the client has closed its side and every request is answered; it ends
-// CANCELLED at once when the client cancels or a write fails (answers that settle later are
-// dropped: the client that left cannot read them).
+// CANCELLED when the client cancels, a write fails or the server shuts down, as soon as the
+// read, write and handler in progress (if any) are done (answers that settle later are dropped:
+// the client that left cannot read them).
 //
 // Response must have `repeated Answer answers`. Built on gRPC's callback API: no thread is held
 // per stream or per request. The reactor deletes itself when gRPC is done with it; answers may
@@ -20,6 +21,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -34,14 +36,18 @@ template <typename Request, typename Response, typename Answer>
 class AnsweringStream final : public grpc::ServerBidiReactor<Request, Response> {
  public:
   // Settles one request: call once, from any thread, at any time (also after the stream ended).
+  // Calls after the first are ignored.
   using Settle = std::function<void(Answer)>;
   // Runs on a gRPC callback thread for each request read, with its sequence on the stream
   // (0, 1, ...). It may move from `request`. It must not block: hand work over, settle later.
   using Handler = std::function<void(Request& request, uint64_t sequence, Settle settle)>;
 
-  // The reactor for one stream; gRPC owns it from here.
-  static AnsweringStream* Start(Handler handler, size_t in_flight_max) {
+  // The reactor for one stream; gRPC owns it from here. `on_done`, if set, runs when gRPC is
+  // done with the stream (its last reaction).
+  static AnsweringStream* Start(Handler handler, size_t in_flight_max,
+                                std::function<void()> on_done = nullptr) {
     auto* stream = new AnsweringStream(std::move(handler), in_flight_max);
+    stream->on_done_ = std::move(on_done);
     stream->Read();
     return stream;
   }
@@ -61,7 +67,9 @@ class AnsweringStream final : public grpc::ServerBidiReactor<Request, Response> 
       shared_->handling = true;
       ++shared_->in_flight;
     }
-    handler_(request_, sequence, [shared = shared_](Answer answer) {
+    auto settled = std::make_shared<std::atomic<bool>>(false);
+    handler_(request_, sequence, [shared = shared_, settled](Answer answer) {
+      if (settled->exchange(true)) return;  // settled before: in_flight counts it once
       std::unique_lock lock(shared->mutex);
       if (shared->broken) {
         --shared->in_flight;
@@ -93,7 +101,9 @@ class AnsweringStream final : public grpc::ServerBidiReactor<Request, Response> 
       shared_->stream = nullptr;
       shared_->settled.clear();
     }
+    std::function<void()> on_done = std::move(on_done_);
     delete this;
+    if (on_done) on_done();
   }
 
  private:
@@ -190,6 +200,7 @@ class AnsweringStream final : public grpc::ServerBidiReactor<Request, Response> 
   }
 
   Handler handler_;
+  std::function<void()> on_done_;
   std::shared_ptr<Shared> shared_;
   Request request_;     // the read in progress (one at a time)
   Response response_;   // the write in progress (one at a time); filled under shared_->mutex

@@ -116,11 +116,13 @@ class GatewayService final : public GatewayBase {
     return SubmitStreamReactor::Start(
         [this, context](milkpb::SubmitRequest& request, uint64_t sequence,
                         SubmitStreamReactor::Settle settle) {
-          SubmitCallback answer = [this, sequence, settle = std::move(settle)](
-                                      Result<milkpb::SubmitResponse> result) {
+          // Answers may come after the stream (and, at shutdown, this service) is gone: nothing
+          // of the service is captured but the counter, a handle on the node's registry.
+          SubmitCallback answer = [rpc = rpc_, sequence, settle = std::move(settle)](
+                                      Result<milkpb::SubmitResponse> result) mutable {
             milkpb::SubmitStreamAnswer out;
             out.set_sequence(sequence);
-            const grpc::Status status = rpc_.Done("SubmitStream", result.status());
+            const grpc::Status status = rpc.Done("SubmitStream", result.status());
             if (result.ok()) {
               *out.mutable_response() = std::move(result).value();
             } else {

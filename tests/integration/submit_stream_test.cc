@@ -95,7 +95,7 @@ TEST_CASE("SubmitStream answers each request as Submit would, goes on past refus
   std::vector<std::optional<Result<milkpb::SubmitStreamAnswer>>> got(sent.size());
   int misplaced = 0;  // answers whose sequence is not the request they were delivered for
   {
-    auto stream = peer.OpenSubmitStream();
+    auto stream = peer.OpenSubmitStream(/*deadline_ms=*/60000);  // a hang fails, not blocks
     for (size_t i = 0; i < sent.size(); ++i) {
       const uint64_t sequence =
           stream->Send(sent[i].request, [&, i](Result<milkpb::SubmitStreamAnswer> answer) {

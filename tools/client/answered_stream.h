@@ -47,6 +47,9 @@ class AnsweredStream final : public grpc::ClientBidiReactor<Request, Response> {
                             std::chrono::milliseconds(deadline_ms));
     }
     open(&context_, this);
+    // Send and Close start writes from threads that are not this stream's reactions: the hold
+    // keeps gRPC from ending the call under them until no write can start any more.
+    this->AddHold();
     this->StartRead(&response_);
     this->StartCall();
   }
@@ -54,7 +57,7 @@ class AnsweredStream final : public grpc::ClientBidiReactor<Request, Response> {
   AnsweredStream& operator=(const AnsweredStream&) = delete;
   // Cancels what is still unanswered (each gets kCancelled) and waits for gRPC to let go.
   ~AnsweredStream() override {
-    context_.TryCancel();
+    Cancel();
     Wait();
   }
 
@@ -63,9 +66,11 @@ class AnsweredStream final : public grpc::ClientBidiReactor<Request, Response> {
   // kFailedPrecondition or the stream's error (and 0 returned).
   uint64_t Send(Request request, Done done) {
     std::unique_lock lock(mutex_);
-    if (closing_ || over_) {
-      const Status status = over_ ? ended_status_
-                                  : FailedPrecondition("stream closed: no more requests");
+    if (closing_ || over_ || no_more_writes_) {
+      const Status status =
+          closing_ ? FailedPrecondition("stream closed: no more requests")
+          : over_  ? ended_status_
+                   : Unavailable("the stream is ending: this request was not sent");
       lock.unlock();
       done(status);
       return 0;
@@ -90,7 +95,18 @@ class AnsweredStream final : public grpc::ClientBidiReactor<Request, Response> {
   }
 
   // Ends the stream now: what is unanswered gets kCancelled. Returns at once.
-  void Cancel() { context_.TryCancel(); }
+  void Cancel() {
+    context_.TryCancel();
+    std::unique_lock lock(mutex_);
+    no_more_writes_ = true;
+    Act(NextWrite(lock));
+  }
+
+  // Whether Close has been called.
+  bool closing() const {
+    std::lock_guard lock(mutex_);
+    return closing_;
+  }
 
   // Requests sent and not yet answered.
   size_t waiting() const {
@@ -99,47 +115,59 @@ class AnsweredStream final : public grpc::ClientBidiReactor<Request, Response> {
   }
 
  private:
-  enum class Op { kNone, kWrite, kWritesDone };
+  enum class Op { kNone, kWrite, kWritesDone, kRemoveHold };
 
-  // Under the lock (which it releases): the next write or the half-close, if one is due.
+  // Under the lock (which it releases): the next write or the half-close, if one is due, or
+  // the release of the hold once no write can start any more. `writing_` covers the time from
+  // this decision to the operation's reaction, so the hold outlives every write started.
   Op NextWrite(std::unique_lock<std::mutex>& lock) {
     Op op = Op::kNone;
-    if (!writing_ && !over_) {
-      if (!queue_.empty()) {
+    if (!writing_) {
+      if (!no_more_writes_ && !queue_.empty()) {
         request_ = std::move(queue_.front());
         queue_.pop_front();
         writing_ = true;
         op = Op::kWrite;
-      } else if (closing_ && !writes_done_) {
-        writes_done_ = true;
+      } else if (!no_more_writes_ && closing_) {
+        no_more_writes_ = true;
         writing_ = true;
         op = Op::kWritesDone;
+      } else if (no_more_writes_ && !hold_released_) {
+        hold_released_ = true;
+        op = Op::kRemoveHold;
       }
     }
     lock.unlock();
     return op;
   }
 
-  // Outside the lock: gRPC may run a reaction on the thread that starts an operation.
+  // Outside the lock: a reaction may run on the thread that starts an operation.
   void Act(Op op) {
     if (op == Op::kWrite) this->StartWrite(&request_);
     if (op == Op::kWritesDone) this->StartWritesDone();
+    if (op == Op::kRemoveHold) this->RemoveHold();
   }
 
   void OnWriteDone(bool ok) override {
     std::unique_lock lock(mutex_);
     writing_ = false;
-    if (!ok) return;  // the stream is ending: OnDone fails what waits
+    if (!ok) no_more_writes_ = true;  // the stream is ending: OnDone fails what waits
     Act(NextWrite(lock));
   }
 
   void OnWritesDoneDone(bool) override {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     writing_ = false;
+    Act(NextWrite(lock));
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) return;  // the server ended the stream: OnDone follows
+    if (!ok) {  // the server ended the stream: OnDone follows once the hold is released
+      std::unique_lock lock(mutex_);
+      no_more_writes_ = true;
+      Act(NextWrite(lock));
+      return;
+    }
     std::vector<std::pair<Done, Answer>> ready;
     {
       std::lock_guard lock(mutex_);
@@ -194,7 +222,8 @@ class AnsweredStream final : public grpc::ClientBidiReactor<Request, Response> {
   uint64_t unmatched_ = 0;                       // guarded by mutex_
   bool writing_ = false;                         // guarded by mutex_
   bool closing_ = false;                         // guarded by mutex_
-  bool writes_done_ = false;                     // guarded by mutex_
+  bool no_more_writes_ = false;                  // guarded by mutex_
+  bool hold_released_ = false;                   // guarded by mutex_
   bool over_ = false;                            // guarded by mutex_: OnDone has begun
   bool ended_ = false;                           // guarded by mutex_: OnDone is done
   Status ended_status_ = Status::Ok();           // guarded by mutex_

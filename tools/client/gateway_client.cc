@@ -146,10 +146,12 @@ Result<milkpb::SubmitResponse> GatewayClient::Submit(const std::string& chain_id
   return response;
 }
 
-std::unique_ptr<SubmitStream> GatewayClient::OpenSubmitStream() const {
-  return std::make_unique<SubmitStream>([this](grpc::ClientContext* context, auto* reactor) {
-    gateway_->async()->SubmitStream(context, reactor);
-  });
+std::unique_ptr<SubmitStream> GatewayClient::OpenSubmitStream(int64_t deadline_ms) const {
+  return std::make_unique<SubmitStream>(
+      [this](grpc::ClientContext* context, auto* reactor) {
+        gateway_->async()->SubmitStream(context, reactor);
+      },
+      deadline_ms);
 }
 
 std::vector<Result<milkpb::SubmitResponse>> GatewayClient::SubmitAll(
@@ -161,9 +163,9 @@ std::vector<Result<milkpb::SubmitResponse>> GatewayClient::SubmitAll(
   const auto patience = std::chrono::milliseconds(options_.deadline_ms);
   std::mutex mutex;
   std::condition_variable answered;
-  size_t waiting = 0;  // guarded by mutex
+  size_t waiting = 0;    // guarded by mutex
+  bool stalled = false;  // guarded by mutex: no answer for a whole deadline, stream cancelled
   std::unique_ptr<SubmitStream> stream = OpenSubmitStream();
-  bool stalled = false;  // no answer for a whole deadline
   for (size_t i = 0; i < envelopes.size() && !stalled; ++i) {
     {
       std::unique_lock lock(mutex);
@@ -176,15 +178,18 @@ std::vector<Result<milkpb::SubmitResponse>> GatewayClient::SubmitAll(
     request.set_chain_id(chain_id);
     *request.mutable_envelope() = envelopes[i];
     stream->Send(std::move(request), [&, i](Result<milkpb::SubmitStreamAnswer> answer) {
+      std::lock_guard lock(mutex);
       Result<milkpb::SubmitResponse> result = unanswered;
       if (!answer.ok()) {
-        result = WithEndpoint(answer.status(), endpoint_);
+        // The stream ended before this answer: by our cancel after a stall, or otherwise.
+        if (!(stalled && answer.status().code() == Code::kCancelled)) {
+          result = WithEndpoint(answer.status(), endpoint_);
+        }
       } else if (answer->code() != 0) {
         result = Status(static_cast<Code>(answer->code()), answer->message());
       } else {
         result = std::move(*answer->mutable_response());
       }
-      std::lock_guard lock(mutex);
       results[i] = std::move(result);
       --waiting;
       answered.notify_all();
@@ -197,13 +202,13 @@ std::vector<Result<milkpb::SubmitResponse>> GatewayClient::SubmitAll(
       stalled = !answered.wait_for(lock, patience, [&] { return waiting < before; });
     }
   }
-  if (stalled) stream->Cancel();
-  stream->Close();
-  if (stalled) {
-    for (auto& result : results) {
-      if (!result.ok() && result.status().code() == Code::kCancelled) result = unanswered;
-    }
+  bool cancel = false;
+  {
+    std::lock_guard lock(mutex);
+    cancel = stalled;
   }
+  if (cancel) stream->Cancel();
+  stream->Close();
   return results;
 }
 

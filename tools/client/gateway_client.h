@@ -85,9 +85,9 @@ class GatewayClient {
   // Returns once the envelope is durably ordered.
   Result<milkpb::SubmitResponse> Submit(const std::string& chain_id,
                                         const milkpb::Envelope& envelope) const;
-  // A Gateway.SubmitStream of its own (with no deadline: each request is answered within the
-  // node's submit timeout).
-  std::unique_ptr<SubmitStream> OpenSubmitStream() const;
+  // A Gateway.SubmitStream of its own. deadline_ms > 0 bounds the whole stream; 0, none (each
+  // request is answered within the node's submit timeout).
+  std::unique_ptr<SubmitStream> OpenSubmitStream(int64_t deadline_ms = 0) const;
   // Submits every envelope on one Gateway.SubmitStream, at most `in_flight` waiting for their
   // answers at once. Result i is what Submit would have returned for envelopes[i]. When no
   // answer arrives for the deadline, the stream is cancelled and what is unanswered gets

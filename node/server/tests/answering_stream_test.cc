@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -39,8 +40,11 @@ class HeldGateway final : public milkpb::Gateway::CallbackService {
           std::lock_guard lock(mutex_);
           held_.push_back({sequence, request.chain_id(), std::move(settle)});
         },
-        in_flight_max_);
+        in_flight_max_, [this] { ++streams_done_; });
   }
+
+  // Streams gRPC is done with (their reactors deleted).
+  int streams_done() const { return streams_done_.load(); }
 
   size_t handled() {
     std::lock_guard lock(mutex_);
@@ -84,6 +88,7 @@ class HeldGateway final : public milkpb::Gateway::CallbackService {
   }
 
   const size_t in_flight_max_;
+  std::atomic<int> streams_done_{0};
   std::mutex mutex_;
   std::vector<Held> held_;   // guarded by mutex_
   size_t handled_base_ = 0;  // guarded by mutex_: settled so far
@@ -210,15 +215,16 @@ TEST_CASE("a stream closed by the client ends OK only once every request is answ
   REQUIRE(Within(std::chrono::seconds(5), [&] { return server.service.handled() == 2; }));
   grpc::Status closed;
   std::thread closer([&] { closed = stream->Close(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const bool closing = Within(std::chrono::seconds(5), [&] { return stream->closing(); });
   CHECK(got.size() == 0);
   // Closed: nothing more is sent, and the caller hears so at once.
   Got late;
-  stream->Send(Tagged("z"), late.For("z"));
-  REQUIRE(late.size() == 1);
-  CHECK(late.by_tag.at("z").status().code() == Code::kFailedPrecondition);
+  if (closing) stream->Send(Tagged("z"), late.For("z"));
   server.service.SettleAll();
   closer.join();
+  REQUIRE(closing);
+  REQUIRE(late.size() == 1);
+  CHECK(late.by_tag.at("z").status().code() == Code::kFailedPrecondition);
   CHECK(closed.ok());
   CHECK(got.size() == 2);
   CHECK(got.by_tag.at("x").ok());
@@ -243,8 +249,8 @@ TEST_CASE("a cancelled stream fails what waits, and answers settled after it are
   CHECK(got.by_tag.at("p").status().code() == Code::kCancelled);
   CHECK(got.by_tag.at("q").status().code() == Code::kCancelled);
   stream.reset();
-  // The server's side of the stream is gone (or going): settling now must be harmless.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The server's side of the stream is gone: settling now must be harmless (and is dropped).
+  REQUIRE(Within(std::chrono::seconds(5), [&] { return server.service.streams_done() == 1; }));
   server.service.SettleAll();
   // And the server still serves new streams.
   Got again;
