@@ -89,6 +89,65 @@ class SubmitService final : public milkbench::OrderingSubmit::CallbackService {
   node::Node& leader_;
 };
 
+// One window's bookkeeping, shared by the client threads whose answers it records: which
+// answers fall in the measured window, their outcomes and latencies, the envelopes acknowledged
+// (window or not), and the senders still running.
+class Tally {
+ public:
+  Tally(const Options& options, LatencyRecorder& latency, int senders)
+      : window_start_(SteadyClock::now() + Seconds(options.warmup_seconds)),
+        window_end_(window_start_ + Seconds(options.seconds)),
+        latency_(latency),
+        senders_(senders) {}
+
+  SteadyClock::time_point window_end() const { return window_end_; }
+
+  // One answer, sent at `sent`: ok with `ok_outcome` ("ordered", "echoed"), acknowledged or
+  // not, or an error with `error`. Returns the time it was recorded.
+  SteadyClock::time_point Record(SteadyClock::time_point sent, bool ok, bool acknowledged,
+                                 const char* ok_outcome, Code error) {
+    const auto now = SteadyClock::now();
+    std::lock_guard lock(mutex_);
+    if (acknowledged) ++acknowledged_;
+    if (sent >= window_start_ && now <= window_end_) {
+      if (ok) {
+        ++outcomes_[ok_outcome];
+        latency_.Add(std::chrono::duration_cast<std::chrono::microseconds>(now - sent).count());
+      } else {
+        ++outcomes_["error:" + std::string(milk::CodeName(error))];
+      }
+    }
+    return now;
+  }
+  void Count(const std::string& outcome) {
+    std::lock_guard lock(mutex_);
+    ++outcomes_[outcome];
+  }
+  // A sender sends no more.
+  void SenderDone() {
+    std::lock_guard lock(mutex_);
+    if (--senders_ == 0) done_.notify_all();
+  }
+  void WaitForSenders() {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return senders_ == 0; });
+  }
+  void AddTo(std::map<std::string, uint64_t>& outcomes, uint64_t& acknowledged) {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, count] : outcomes_) outcomes[name] += count;
+    acknowledged += acknowledged_;
+  }
+
+ private:
+  const SteadyClock::time_point window_start_, window_end_;
+  LatencyRecorder& latency_;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  int senders_ = 0;                           // guarded by mutex_
+  uint64_t acknowledged_ = 0;                 // guarded by mutex_
+  std::map<std::string, uint64_t> outcomes_;  // guarded by mutex_
+};
+
 // The client side of --submit grpc: `in_flight` slots, each with one Order call in flight; a
 // slot sends the next envelope when its call ends (as bench/etcd's puts do). With `echo`
 // (--submit grpc-echo) the calls are Echo: answered at once, nothing ordered or acknowledged.
@@ -110,19 +169,14 @@ class GrpcLoad {
   // every acknowledged envelope (window or not) to `acknowledged`.
   void Run(LatencyRecorder& latency, std::map<std::string, uint64_t>& outcomes,
            uint64_t& acknowledged) {
-    window_start_ = SteadyClock::now() + Seconds(options_.warmup_seconds);
-    window_end_ = window_start_ + Seconds(options_.seconds);
-    latency_ = &latency;
-    in_flight_ = static_cast<int>(slots_.size());
+    tally_ = std::make_unique<Tally>(options_, latency, static_cast<int>(slots_.size()));
     for (size_t i = 0; i < slots_.size(); ++i) {
       slots_[i].index = i;
       slots_[i].stub = stubs_[i % stubs_.size()].get();
       Send(slots_[i]);
     }
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [this] { return in_flight_ == 0; });
-    for (const auto& [name, count] : outcomes_) outcomes[name] += count;
-    acknowledged += acknowledged_;
+    tally_->WaitForSenders();
+    tally_->AddTo(outcomes, acknowledged);
   }
 
  private:
@@ -156,33 +210,20 @@ class GrpcLoad {
   }
 
   void OnDone(Slot& slot, const grpc::Status& status) {
-    const auto now = SteadyClock::now();
-    {
-      const bool acknowledged = status.ok() && !echo_;
-      if (acknowledged) {
-        samples_.Acknowledged(slot.response.block_number(), slot.response.tx_index(),
-                              [&slot] { return slot.request.envelope(); });
-      }
-      std::lock_guard lock(mutex_);
-      if (acknowledged) ++acknowledged_;
-      if (slot.sent >= window_start_ && now <= window_end_) {
-        if (status.ok()) {
-          ++outcomes_[echo_ ? "echoed" : "ordered"];
-          latency_->Add(
-              std::chrono::duration_cast<std::chrono::microseconds>(now - slot.sent).count());
-        } else {
-          // Our codes are gRPC's (crypto/status.h).
-          ++outcomes_["error:" +
-                      std::string(milk::CodeName(static_cast<Code>(status.error_code())))];
-        }
-      }
+    const bool acknowledged = status.ok() && !echo_;
+    if (acknowledged) {
+      samples_.Acknowledged(slot.response.block_number(), slot.response.tx_index(),
+                            [&slot] { return slot.request.envelope(); });
     }
-    if (now < window_end_) {
+    // Our codes are gRPC's (crypto/status.h).
+    const auto now = tally_->Record(slot.sent, status.ok(), acknowledged,
+                                    echo_ ? "echoed" : "ordered",
+                                    static_cast<Code>(status.error_code()));
+    if (now < tally_->window_end()) {
       Send(slot);
       return;
     }
-    std::lock_guard lock(mutex_);
-    if (--in_flight_ == 0) done_.notify_all();
+    tally_->SenderDone();
   }
 
   const Options& options_;
@@ -191,13 +232,7 @@ class GrpcLoad {
   const bool echo_;
   std::vector<std::unique_ptr<milkbench::OrderingSubmit::Stub>> stubs_;
   std::vector<Slot> slots_;  // sized before the first call: slots never move
-  SteadyClock::time_point window_start_, window_end_;
-  LatencyRecorder* latency_ = nullptr;
-  std::mutex mutex_;
-  std::condition_variable done_;
-  int in_flight_ = 0;                         // guarded by mutex_
-  uint64_t acknowledged_ = 0;                 // guarded by mutex_
-  std::map<std::string, uint64_t> outcomes_;  // guarded by mutex_
+  std::unique_ptr<Tally> tally_;
 };
 
 // The client side of --submit grpc-stream: kStreams streams (one per TCP connection), each
@@ -222,10 +257,8 @@ class GrpcStreamLoad {
 
   void Run(LatencyRecorder& latency, std::map<std::string, uint64_t>& outcomes,
            uint64_t& acknowledged) {
-    window_start_ = SteadyClock::now() + Seconds(options_.warmup_seconds);
-    window_end_ = window_start_ + Seconds(options_.seconds);
-    latency_ = &latency;
-    in_flight_ = static_cast<int>(window_ * streams_.size());
+    tally_ = std::make_unique<Tally>(options_, latency,
+                                     static_cast<int>(window_ * streams_.size()));
     for (auto& stream : streams_) {
       Stream* s = stream.get();
       s->client = std::make_unique<OrderStreamClient>(
@@ -234,20 +267,15 @@ class GrpcStreamLoad {
           });
       for (size_t j = 0; j < window_; ++j) Send(*s);
     }
-    {
-      std::unique_lock lock(mutex_);
-      done_.wait(lock, [this] { return in_flight_ == 0; });
-    }
+    tally_->WaitForSenders();
     for (auto& stream : streams_) {
       const grpc::Status closed = stream->client->Close();
       if (!closed.ok()) {
-        std::lock_guard lock(mutex_);
-        ++outcomes_["error:stream:" + std::string(milk::CodeName(
-                                          static_cast<Code>(closed.error_code())))];
+        tally_->Count("error:stream:" +
+                      std::string(milk::CodeName(static_cast<Code>(closed.error_code()))));
       }
     }
-    for (const auto& [name, count] : outcomes_) outcomes[name] += count;
-    acknowledged += acknowledged_;
+    tally_->AddTo(outcomes, acknowledged);
   }
 
  private:
@@ -274,7 +302,6 @@ class GrpcStreamLoad {
 
   void OnAnswer(Stream& s, SteadyClock::time_point sent, uint64_t sequence,
                 const Result<milkbench::OrderStreamAnswer>& answer) {
-    const auto now = SteadyClock::now();
     const bool ordered = answer.ok() && answer->code() == 0;
     if (ordered) {
       samples_.Acknowledged(answer->response().block_number(), answer->response().tx_index(),
@@ -283,26 +310,13 @@ class GrpcStreamLoad {
                                                    sequence);
                             });
     }
-    {
-      std::lock_guard lock(mutex_);
-      if (ordered) ++acknowledged_;
-      if (sent >= window_start_ && now <= window_end_) {
-        if (ordered) {
-          ++outcomes_["ordered"];
-          latency_->Add(std::chrono::duration_cast<std::chrono::microseconds>(now - sent).count());
-        } else {
-          const Code code = answer.ok() ? static_cast<Code>(answer->code())
-                                        : answer.status().code();
-          ++outcomes_["error:" + std::string(milk::CodeName(code))];
-        }
-      }
-    }
-    if (now < window_end_ && answer.ok()) {
+    const Code error = answer.ok() ? static_cast<Code>(answer->code()) : answer.status().code();
+    const auto now = tally_->Record(sent, ordered, ordered, "ordered", error);
+    if (now < tally_->window_end() && answer.ok()) {
       Send(s);
       return;
     }
-    std::lock_guard lock(mutex_);
-    if (--in_flight_ == 0) done_.notify_all();
+    tally_->SenderDone();
   }
 
   const Options& options_;
@@ -310,13 +324,7 @@ class GrpcStreamLoad {
   Samples& samples_;
   size_t window_ = 1;
   std::vector<std::unique_ptr<Stream>> streams_;
-  SteadyClock::time_point window_start_, window_end_;
-  LatencyRecorder* latency_ = nullptr;
-  std::mutex mutex_;
-  std::condition_variable done_;
-  int in_flight_ = 0;                         // guarded by mutex_
-  uint64_t acknowledged_ = 0;                 // guarded by mutex_
-  std::map<std::string, uint64_t> outcomes_;  // guarded by mutex_
+  std::unique_ptr<Tally> tally_;
 };
 
 class SubmitServerImpl final : public SubmitServer {

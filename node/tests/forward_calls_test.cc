@@ -49,16 +49,7 @@ class HeldGateway final : public milkpb::Gateway::CallbackService {
 };
 
 using Answers = milk::testing::SubmitAnswers;
-
-template <typename Predicate>
-bool Within(std::chrono::milliseconds bound, Predicate done) {
-  const auto until = std::chrono::steady_clock::now() + bound;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
+using milk::testing::Within;
 
 }  // namespace
 

@@ -1,5 +1,6 @@
-// Test helper: collects the answers a submit callback gets (node/submit_calls.h,
-// node/raft/peer_client.h ForwardCalls), from whatever thread gives them.
+// Test helpers for asynchronous answers: SubmitAnswers collects the answers a submit callback
+// gets (node/submit_calls.h, node/raft/peer_client.h ForwardCalls), from whatever thread gives
+// them; Within waits for a condition.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,18 @@
 #include "node/submit_calls.h"
 
 namespace milk::testing {
+
+// Whether done() became true within `bound` (polled every 2 ms).
+template <typename Predicate>
+bool Within(std::chrono::milliseconds bound, Predicate done) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
 
 struct SubmitAnswers {
   std::mutex mutex;

@@ -17,6 +17,7 @@
 
 #include "milk/services.grpc.pb.h"
 #include "node/server/answering_stream.h"
+#include "node/tests/submit_answers.h"
 #include "tools/client/answered_stream.h"
 
 using namespace milk;
@@ -25,6 +26,7 @@ namespace {
 
 using Reactor = node::AnsweringStream<milkpb::SubmitRequest, milkpb::SubmitStreamResponse,
                                       milkpb::SubmitStreamAnswer>;
+using milk::testing::Within;
 using ClientStream = client::AnsweredStream<milkpb::SubmitRequest, milkpb::SubmitStreamResponse,
                                             milkpb::SubmitStreamAnswer>;
 
@@ -138,16 +140,6 @@ milkpb::SubmitRequest Tagged(const std::string& tag) {
   milkpb::SubmitRequest request;
   request.set_chain_id(tag);  // the held gateway echoes it back as the answer's tx_id
   return request;
-}
-
-template <typename Predicate>
-bool Within(std::chrono::milliseconds bound, Predicate done) {
-  const auto until = std::chrono::steady_clock::now() + bound;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
 }
 
 }  // namespace
