@@ -375,4 +375,18 @@ RpcCounts ReadRpcCounts(const TestNode& node) {
   return counts;
 }
 
+EndorsedTx EndorseToken(const client::GatewayClient& peer, const client::Signer& signer,
+                        const std::string& function, const std::vector<std::string>& args) {
+  auto built = client::BuildProposal(signer, kChainId, kTokenChaincode, function, args,
+                                     SystemClock::Instance().NowMs());
+  REQUIRE(built.ok());
+  auto endorsed = peer.Endorse(built->signed_proposal);
+  INFO(endorsed.status().ToString());
+  REQUIRE(endorsed.ok());
+  auto envelope = client::BuildEnvelope(signer, built->signed_proposal.proposal(), {*endorsed});
+  INFO(envelope.status().ToString());
+  REQUIRE(envelope.ok());
+  return {built->tx_id, *envelope};
+}
+
 }  // namespace milk::integration

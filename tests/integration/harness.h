@@ -137,6 +137,15 @@ Result<client::InvokeResult> InvokeToken(const client::GatewayClient& peer,
                                          const std::string& function,
                                          const std::vector<std::string>& args);
 
+// token.function(args) by signer, endorsed by the node and signed into an envelope, not
+// submitted. Failures are REQUIREs. Thread-safe.
+struct EndorsedTx {
+  std::string tx_id;
+  milkpb::Envelope envelope;
+};
+EndorsedTx EndorseToken(const client::GatewayClient& peer, const client::Signer& signer,
+                        const std::string& function, const std::vector<std::string>& args);
+
 // Evaluates token.function(args) and returns the payload; a non-200 answer is kFailedPrecondition
 // with the chaincode's message. Thread-safe.
 Result<std::string> QueryToken(const client::GatewayClient& peer, const client::Signer& signer,

@@ -13,25 +13,6 @@
 namespace milk::integration {
 namespace {
 
-struct EndorsedTransfer {
-  std::string tx_id;
-  milkpb::Envelope envelope;
-};
-
-EndorsedTransfer EndorseTransfer(const client::GatewayClient& peer, const client::Signer& from,
-                                 const std::string& to, const std::string& amount) {
-  auto built = client::BuildProposal(from, kChainId, kTokenChaincode, "transfer", {to, amount},
-                                     SystemClock::Instance().NowMs());
-  REQUIRE(built.ok());
-  auto endorsed = peer.Endorse(built->signed_proposal);
-  INFO(endorsed.status().ToString());
-  REQUIRE(endorsed.ok());
-  auto envelope = client::BuildEnvelope(from, built->signed_proposal.proposal(), {*endorsed});
-  INFO(envelope.status().ToString());
-  REQUIRE(envelope.ok());
-  return {built->tx_id, *envelope};
-}
-
 milkpb::CommitStatusResponse WaitForCommit(const client::GatewayClient& peer,
                                            const std::string& tx_id) {
   auto status = peer.CommitStatus(kChainId, tx_id, /*wait=*/true);
@@ -93,8 +74,9 @@ TEST_CASE("the later of two transfers endorsed on the same state is an MVCC_READ
   REQUIRE(funded->code == milkpb::VALID);
 
   // Both endorsed before either is submitted: both read alice's balance at the same version.
-  const EndorsedTransfer to_bob = EndorseTransfer(peer, alice, node.Address("bob"), "30");
-  const EndorsedTransfer to_carol = EndorseTransfer(peer, alice, node.Address("carol"), "50");
+  const EndorsedTx to_bob = EndorseToken(peer, alice, "transfer", {node.Address("bob"), "30"});
+  const EndorsedTx to_carol =
+      EndorseToken(peer, alice, "transfer", {node.Address("carol"), "50"});
 
   SECTION("submitted concurrently") {
     auto first = std::async(std::launch::async,

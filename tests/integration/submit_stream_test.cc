@@ -22,22 +22,6 @@ namespace {
 constexpr size_t kOversizedBytes = 5 * 1024 * 1024;
 constexpr int kClientMessageBytesMax = 16 * 1024 * 1024;
 
-// function(args) by signer, endorsed by the node and signed into an envelope, not submitted.
-std::pair<std::string, milkpb::Envelope> Endorsed(const client::GatewayClient& peer,
-                                                  const client::Signer& signer,
-                                                  const std::string& function,
-                                                  const std::vector<std::string>& args) {
-  auto built = client::BuildProposal(signer, kChainId, kTokenChaincode, function, args,
-                                     SystemClock::Instance().NowMs());
-  REQUIRE(built.ok());
-  auto endorsed = peer.Endorse(built->signed_proposal);
-  INFO(endorsed.status().ToString());
-  REQUIRE(endorsed.ok());
-  auto envelope = client::BuildEnvelope(signer, built->signed_proposal.proposal(), {*endorsed});
-  REQUIRE(envelope.ok());
-  return {built->tx_id, *envelope};
-}
-
 std::string Query(const client::GatewayClient& peer, const client::Signer& reader,
                   const std::string& function, const std::vector<std::string>& args) {
   auto result = QueryToken(peer, reader, function, args);
@@ -65,15 +49,15 @@ TEST_CASE("SubmitStream answers each request as Submit would, goes on past refus
   const client::Signer issuer = node.Member("issuer");
   const client::Signer alice = node.Wallet("alice");
 
-  auto [issued_id, issued] = Endorsed(peer, issuer, "issue", {node.Address("alice"), "100"});
+  auto [issued_id, issued] = EndorseToken(peer, issuer, "issue", {node.Address("alice"), "100"});
   REQUIRE(peer.Submit(kChainId, issued).ok());
   const RpcCounts before = ReadRpcCounts(node);
 
   // Two good transactions touching different keys (so both are VALID in any block), and the
   // refusals Submit gives, each on the same stream.
-  auto [transfer_id, transfer] = Endorsed(peer, alice, "transfer", {node.Address("bob"), "7"});
-  auto [issue_id, issue] = Endorsed(peer, issuer, "issue", {node.Address("carol"), "5"});
-  auto [forged_id, forged] = Endorsed(peer, alice, "transfer", {node.Address("carol"), "1"});
+  auto [transfer_id, transfer] = EndorseToken(peer, alice, "transfer", {node.Address("bob"), "7"});
+  auto [issue_id, issue] = EndorseToken(peer, issuer, "issue", {node.Address("carol"), "5"});
+  auto [forged_id, forged] = EndorseToken(peer, alice, "transfer", {node.Address("carol"), "1"});
   forged.mutable_signature()->at(0) ^= 0x01;
   milkpb::Envelope huge = transfer;
   huge.set_payload(std::string(kOversizedBytes, 'x'));
@@ -170,7 +154,7 @@ TEST_CASE("SubmitAll: many transfers on one stream, a few in flight, each answer
   std::vector<std::string> tx_ids;
   for (size_t i = 0; i < kTransfers; ++i) {
     auto [tx_id, envelope] =
-        Endorsed(peer, senders[i], "transfer", {receivers[i], std::to_string(i % 9 + 1)});
+        EndorseToken(peer, senders[i], "transfer", {receivers[i], std::to_string(i % 9 + 1)});
     tx_ids.push_back(tx_id);
     envelopes.push_back(std::move(envelope));
   }

@@ -173,10 +173,7 @@ class AnsweredStream final : public grpc::ClientBidiReactor<Request, Response> {
       std::lock_guard lock(mutex_);
       for (Answer& answer : *response_.mutable_answers()) {
         auto it = waiting_.find(answer.sequence());
-        if (it == waiting_.end()) {
-          ++unmatched_;  // an answer to nothing we sent: the server's fault; counted, dropped
-          continue;
-        }
+        if (it == waiting_.end()) continue;  // an answer to nothing we sent: dropped
         ready.emplace_back(std::move(it->second), std::move(answer));
         waiting_.erase(it);
       }
@@ -219,7 +216,6 @@ class AnsweredStream final : public grpc::ClientBidiReactor<Request, Response> {
   std::deque<Request> queue_;                    // guarded by mutex_
   std::unordered_map<uint64_t, Done> waiting_;   // guarded by mutex_: sent, not answered
   uint64_t next_sequence_ = 0;                   // guarded by mutex_
-  uint64_t unmatched_ = 0;                       // guarded by mutex_
   bool writing_ = false;                         // guarded by mutex_
   bool closing_ = false;                         // guarded by mutex_
   bool no_more_writes_ = false;                  // guarded by mutex_
